@@ -1,0 +1,104 @@
+#include "options.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <string_view>
+
+namespace fencecam {
+
+namespace {
+
+bool parse_int(std::string_view text, int &value) {
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return ec == std::errc() && end == text.data() + text.size() && value > 0;
+}
+
+} // namespace
+
+// WIDTHxHEIGHT or WIDTHxHEIGHT@HZ, where HZ may have decimals (59.94).
+std::optional<OutputMode> parse_mode(const std::string &text) {
+    std::string_view rest = text;
+    OutputMode mode;
+    size_t at = rest.find('@');
+    if (at != std::string_view::npos) {
+        std::string hz(rest.substr(at + 1));
+        char *end = nullptr;
+        double value = std::strtod(hz.c_str(), &end);
+        if (hz.empty() || *end != '\0' || !(value > 0) || value > 1000) {
+            return std::nullopt;
+        }
+        mode.refresh_mhz = static_cast<int>(std::lround(value * 1000));
+        rest = rest.substr(0, at);
+    }
+    size_t x = rest.find('x');
+    if (x == std::string_view::npos || !parse_int(rest.substr(0, x), mode.width) ||
+        !parse_int(rest.substr(x + 1), mode.height)) {
+        return std::nullopt;
+    }
+    return mode;
+}
+
+std::string usage() {
+    return "usage: fencecam [options] [-- COMMAND...]\n"
+           "\n"
+           "A wlroots compositor that shows a camera with zero copies and fence-correct latching.\n"
+           "COMMAND, if given, is started as a client once the compositor is up.\n"
+           "\n"
+           "  --mode WxH[@HZ]   output mode (a custom mode where the backend allows it)\n"
+           "  --socket NAME     Wayland socket name (default: the first free wayland-N)\n"
+           "  -v, --verbose     log wlroots information messages\n"
+           "  -d, --debug       log wlroots debug messages\n"
+           "  -h, --help        show this help\n"
+           "      --version     show the version\n"
+           "\n"
+           "Backends come from wlroots: DRM/KMS from a VT, a window when nested, or\n"
+           "headless with WLR_BACKENDS=headless. WLR_RENDERER picks the renderer.\n";
+}
+
+ParseResult parse_options(std::span<const char *const> args) {
+    ParseResult result;
+    Options &options = result.options;
+    for (size_t i = 1; i < args.size(); ++i) {
+        std::string_view arg = args[i];
+        auto value = [&](std::string &out) {
+            if (i + 1 >= args.size()) {
+                result.error = "option " + std::string(arg) + " needs a value (try --help)";
+                return false;
+            }
+            out = args[++i];
+            return true;
+        };
+        if (arg == "--") {
+            options.command.assign(args.begin() + static_cast<long>(i) + 1, args.end());
+            break;
+        } else if (arg == "-h" || arg == "--help") {
+            options.help = true;
+        } else if (arg == "--version") {
+            options.version = true;
+        } else if (arg == "-v" || arg == "--verbose") {
+            options.log_level = 2;
+        } else if (arg == "-d" || arg == "--debug") {
+            options.log_level = 3;
+        } else if (arg == "--socket") {
+            if (!value(options.socket)) {
+                return result;
+            }
+        } else if (arg == "--mode") {
+            std::string text;
+            if (!value(text)) {
+                return result;
+            }
+            options.mode = parse_mode(text);
+            if (!options.mode) {
+                result.error = "bad --mode '" + text + "': expected WIDTHxHEIGHT or WIDTHxHEIGHT@HZ";
+                return result;
+            }
+        } else {
+            result.error = "unknown option '" + std::string(arg) + "' (try --help)";
+            return result;
+        }
+    }
+    return result;
+}
+
+} // namespace fencecam

@@ -1,0 +1,36 @@
+// Command-line options. Parsing is kept free of wlroots so that it can be
+// unit-tested, and every mistake is reported as one line a person can act on.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace fencecam {
+
+struct OutputMode {
+    int width = 0;
+    int height = 0;
+    int refresh_mhz = 0; // 0: whatever the backend prefers for that size
+};
+
+struct Options {
+    std::optional<OutputMode> mode;
+    std::string socket; // empty: the first free wayland-N
+    int log_level = 1;  // 0 silent, 1 errors, 2 info, 3 debug (wlr_log_importance)
+    bool help = false;
+    bool version = false;
+    std::vector<std::string> command; // started as a client once the display is up
+};
+
+struct ParseResult {
+    Options options;
+    std::string error; // empty when parsing succeeded
+};
+
+ParseResult parse_options(std::span<const char *const> args);
+std::optional<OutputMode> parse_mode(const std::string &text);
+std::string usage();
+
+} // namespace fencecam

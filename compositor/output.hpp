@@ -1,0 +1,34 @@
+// One display output: its mode, its place in the layout and the scene, and
+// the frame loop that turns the scene into a commit.
+#pragma once
+
+#include "listener.hpp"
+#include "wlr.hpp"
+
+namespace fencecam {
+
+class Server;
+
+class Output {
+  public:
+    Output(Server &server, wlr_output *output);
+    Output(const Output &) = delete;
+    Output &operator=(const Output &) = delete;
+
+    wlr_output *wlr() const { return output_; }
+
+  private:
+    bool apply_mode();
+    void handle_frame();
+    void handle_request_state(wlr_output_event_request_state *event);
+    void handle_destroy();
+
+    Server &server_;
+    wlr_output *output_;
+    wlr_scene_output *scene_output_ = nullptr;
+    Listener<> frame_;
+    Listener<wlr_output_event_request_state> request_state_;
+    Listener<> destroy_;
+};
+
+} // namespace fencecam

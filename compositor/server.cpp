@@ -1,0 +1,135 @@
+#include "server.hpp"
+
+#include <csignal>
+
+#include "output.hpp"
+#include "protocols.hpp"
+#include "view.hpp"
+
+namespace fencecam {
+
+Server::Server(const Options &options) : options_(options) {}
+
+std::unique_ptr<Server> Server::create(const Options &options, std::string &error) {
+    std::unique_ptr<Server> server(new Server(options));
+    if (!server->start(error)) {
+        return nullptr;
+    }
+    return server;
+}
+
+bool Server::start(std::string &error) {
+    display = wl_display_create();
+    loop = wl_display_get_event_loop(display);
+
+    // wlroots picks the backend from the environment: DRM/KMS and libinput
+    // through a libseat session on a VT, a window inside a running Wayland or
+    // X11 desktop, or whatever WLR_BACKENDS names (headless for tests).
+    backend = wlr_backend_autocreate(loop, &session);
+    if (!backend) {
+        error = "no backend could start: from a VT this needs a seat (seatd or logind) and a DRM "
+                "device; in a desktop, WAYLAND_DISPLAY or DISPLAY; or set WLR_BACKENDS=headless";
+        return false;
+    }
+
+    // GLES2 where a GPU (or llvmpipe) is usable, pixman otherwise; WLR_RENDERER
+    // overrides.
+    renderer = wlr_renderer_autocreate(backend);
+    if (!renderer) {
+        error = "no renderer could start: try WLR_RENDERER=pixman";
+        return false;
+    }
+    allocator = wlr_allocator_autocreate(backend, renderer);
+    if (!allocator) {
+        error = "no buffer allocator for this backend and renderer: try WLR_RENDERER=pixman";
+        return false;
+    }
+
+    output_layout = wlr_output_layout_create(display);
+    scene = wlr_scene_create();
+    scene_layout = wlr_scene_attach_output_layout(scene, output_layout);
+
+    // The background is what shows where nothing else does: dark grey-blue,
+    // far from any camera test pattern, so tests can tell it apart.
+    const float background_color[4] = {0.10f, 0.10f, 0.14f, 1.0f};
+    background = wlr_scene_rect_create(&scene->tree, 16384, 16384, background_color);
+    view_layer = wlr_scene_tree_create(&scene->tree);
+
+    create_protocols(*this);
+    xdg_shell = wlr_xdg_shell_create(display, 6);
+    seat = wlr_seat_create(display, "seat0");
+
+    new_output_.connect(&backend->events.new_output, [this](wlr_output *output) {
+        outputs_.push_back(std::make_unique<Output>(*this, output));
+    });
+    new_toplevel_.connect(&xdg_shell->events.new_toplevel, [this](wlr_xdg_toplevel *toplevel) {
+        views_.push_back(std::make_unique<View>(*this, toplevel));
+    });
+
+    const char *socket = options_.socket.empty()
+                             ? wl_display_add_socket_auto(display)
+                             : (wl_display_add_socket(display, options_.socket.c_str()) == 0
+                                    ? options_.socket.c_str()
+                                    : nullptr);
+    if (!socket) {
+        error = options_.socket.empty()
+                    ? "cannot create a Wayland socket: is XDG_RUNTIME_DIR set and writable?"
+                    : "cannot create Wayland socket '" + options_.socket +
+                          "': is it in use, and is XDG_RUNTIME_DIR set and writable?";
+        return false;
+    }
+    socket_ = socket;
+
+    if (!wlr_backend_start(backend)) {
+        error = "the backend failed to start (see the wlroots messages above)";
+        return false;
+    }
+
+    // SIGINT and SIGTERM end wl_display_run, so ~Server tears everything
+    // down in order instead of the process dying mid-frame.
+    sigint_ = EventSource::signal(loop, SIGINT, [this] { terminate(); });
+    sigterm_ = EventSource::signal(loop, SIGTERM, [this] { terminate(); });
+    return true;
+}
+
+void Server::run() { wl_display_run(display); }
+
+void Server::remove_output(Output *output) {
+    outputs_.remove_if([output](const auto &owned) { return owned.get() == output; });
+}
+
+void Server::remove_view(View *view) {
+    views_.remove_if([view](const auto &owned) { return owned.get() == view; });
+}
+
+// Clients first (their surfaces reference the scene), then the scene, then
+// the backend (which destroys the outputs, whose handlers free our Output
+// objects), then what the backend used.
+Server::~Server() {
+    sigint_.reset();
+    sigterm_.reset();
+    if (display) {
+        wl_display_destroy_clients(display);
+    }
+    new_toplevel_.disconnect();
+    views_.clear();
+    if (scene) {
+        wlr_scene_node_destroy(&scene->tree.node);
+    }
+    new_output_.disconnect();
+    if (backend) {
+        wlr_backend_destroy(backend);
+    }
+    outputs_.clear();
+    if (allocator) {
+        wlr_allocator_destroy(allocator);
+    }
+    if (renderer) {
+        wlr_renderer_destroy(renderer);
+    }
+    if (display) {
+        wl_display_destroy(display);
+    }
+}
+
+} // namespace fencecam

@@ -1,0 +1,71 @@
+// The compositor's spine: the Wayland display, the wlroots backend, renderer
+// and allocator, the scene graph every surface and camera frame is placed in,
+// and the lists of outputs and views.
+#pragma once
+
+#include <list>
+#include <memory>
+#include <string>
+
+#include "event_source.hpp"
+#include "listener.hpp"
+#include "options.hpp"
+#include "wlr.hpp"
+
+namespace fencecam {
+
+class Output;
+class View;
+
+class Server {
+  public:
+    // Returns nullptr and sets `error` to one actionable line on failure.
+    static std::unique_ptr<Server> create(const Options &options, std::string &error);
+    ~Server();
+    Server(const Server &) = delete;
+    Server &operator=(const Server &) = delete;
+
+    // Runs until SIGINT, SIGTERM or terminate().
+    void run();
+    void terminate() { wl_display_terminate(display); }
+
+    const std::string &socket_name() const { return socket_; }
+
+    // The pieces outputs, views and protocols need. Owned here; destroyed
+    // in ~Server in the order wlroots requires.
+    wl_display *display = nullptr;
+    wl_event_loop *loop = nullptr;
+    wlr_backend *backend = nullptr;
+    wlr_session *session = nullptr;
+    wlr_renderer *renderer = nullptr;
+    wlr_allocator *allocator = nullptr;
+    wlr_scene *scene = nullptr;
+    wlr_output_layout *output_layout = nullptr;
+    wlr_scene_output_layout *scene_layout = nullptr;
+    wlr_xdg_shell *xdg_shell = nullptr;
+    wlr_seat *seat = nullptr;
+
+    // Scene layers, bottom to top: the background (the "no picture" colour),
+    // then views. Later issues add the camera below views and the HUD on top.
+    wlr_scene_rect *background = nullptr;
+    wlr_scene_tree *view_layer = nullptr;
+
+    const Options &options() const { return options_; }
+    void remove_output(Output *output);
+    void remove_view(View *view);
+
+  private:
+    explicit Server(const Options &options);
+    bool start(std::string &error);
+
+    Options options_;
+    std::string socket_;
+    std::list<std::unique_ptr<Output>> outputs_;
+    std::list<std::unique_ptr<View>> views_;
+    Listener<wlr_output> new_output_;
+    Listener<wlr_xdg_toplevel> new_toplevel_;
+    EventSource sigint_;
+    EventSource sigterm_;
+};
+
+} // namespace fencecam

@@ -1,0 +1,44 @@
+// wlroots from C++.
+//
+// wlroots is C99 and a few of its headers declare array parameters as
+// `T name[static N]`, which is not C++. Headers that carry real `static
+// inline` code (wayland, pixman, xkbcommon, generated protocol headers) are
+// included first, normally; then wlroots is parsed with `static` defined away.
+// Include this header instead of any <wlr/...> header.
+#pragma once
+
+#include <pixman.h>
+#include <wayland-server-core.h>
+#include <wayland-server-protocol.h>
+#include <xkbcommon/xkbcommon.h>
+
+#include "xdg-shell-protocol.h"
+
+extern "C" {
+#define static
+#include <wlr/backend.h>
+#include <wlr/backend/headless.h>
+#include <wlr/backend/session.h>
+#include <wlr/render/allocator.h>
+#include <wlr/render/wlr_renderer.h>
+#include <wlr/types/wlr_buffer.h>
+#include <wlr/types/wlr_compositor.h>
+#include <wlr/types/wlr_data_device.h>
+#include <wlr/types/wlr_ext_image_capture_source_v1.h>
+#include <wlr/types/wlr_ext_image_copy_capture_v1.h>
+#include <wlr/types/wlr_linux_dmabuf_v1.h>
+#include <wlr/types/wlr_output.h>
+#include <wlr/types/wlr_output_layout.h>
+#include <wlr/types/wlr_presentation_time.h>
+#include <wlr/types/wlr_scene.h>
+#include <wlr/types/wlr_screencopy_v1.h>
+#include <wlr/types/wlr_seat.h>
+#include <wlr/types/wlr_single_pixel_buffer_v1.h>
+#include <wlr/types/wlr_subcompositor.h>
+#include <wlr/types/wlr_viewporter.h>
+#include <wlr/types/wlr_xdg_output_v1.h>
+#include <wlr/types/wlr_xdg_shell.h>
+#include <wlr/util/log.h>
+#include <wlr/version.h>
+#undef static
+}

@@ -1,0 +1,70 @@
+"""fencecam on the headless backend with real clients (weston-simple-shm, grim)."""
+
+import os
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import harness  # noqa: E402
+
+OUT_DIR = os.environ.get("FENCECAM_TEST_OUT", os.path.join(harness.build_dir(), "test-out"))
+
+
+def shows_client(image):
+    """weston-simple-shm's animated rings: many colours, none of them ours."""
+    w, h = image.width, image.height
+    colors = image.region_colors(w // 2 - 100, h // 2 - 100, w // 2 + 100, h // 2 + 100)
+    return len(colors) > 50 and not any(harness.near(c, harness.BACKGROUND) for c in colors)
+
+
+class Headless(unittest.TestCase):
+    def setUp(self):
+        os.makedirs(OUT_DIR, exist_ok=True)
+
+    def test_simple_shm_pixels(self):
+        """weston-simple-shm, the first (kiosk) view, fills the output with its pixels."""
+        with harness.Compositor("--mode", "640x480",
+                                log_path=os.path.join(OUT_DIR, "simple-shm.log")) as comp:
+            empty = comp.screenshot(os.path.join(OUT_DIR, "simple-shm-0.ppm"))
+            self.assertEqual((empty.width, empty.height), (640, 480))
+            self.assertEqual(empty.region_colors(0, 0, 640, 480), {empty.pixel(0, 0)})
+            self.assertTrue(harness.near(empty.pixel(0, 0), harness.BACKGROUND), empty.pixel(0, 0))
+
+            comp.start_client("weston-simple-shm")
+            first = comp.wait_for_screen(os.path.join(OUT_DIR, "simple-shm-1.ppm"),
+                                         shows_client, timeout=30)
+            # Fullscreen at the output's size: simple-shm's white frame sits
+            # in every corner, where a smaller window would leave background.
+            for x, y in [(0, 0), (639, 0), (0, 479), (639, 479)]:
+                self.assertEqual(first.pixel(x, y), (255, 255, 255), f"pixel {x},{y}")
+            # The client animates: a later screenshot differs.
+            later = comp.wait_for_screen(os.path.join(OUT_DIR, "simple-shm-2.ppm"),
+                                         lambda image: image.rgb != first.rgb, timeout=15)
+            self.assertTrue(shows_client(later))
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+            self.assertIn("fencecam: exiting", comp.log_text())
+
+    def test_sigint_exits_cleanly(self):
+        with harness.Compositor() as comp:
+            comp.process.send_signal(subprocess.signal.SIGINT)
+            self.assertEqual(comp.process.wait(timeout=20), 0, comp.log_text())
+
+    def test_unknown_option_is_one_line(self):
+        result = subprocess.run([harness.fencecam_binary(), "--frobnicate"],
+                                capture_output=True, text=True, timeout=20)
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.stderr, "fencecam: unknown option '--frobnicate' (try --help)\n")
+
+    def test_no_backend_is_one_clear_line(self):
+        env = dict(os.environ, WLR_BACKENDS="nonexistent", XDG_RUNTIME_DIR="/tmp")
+        env.pop("WAYLAND_DISPLAY", None)
+        result = subprocess.run([harness.fencecam_binary()], capture_output=True, text=True,
+                                env=env, timeout=20)
+        self.assertEqual(result.returncode, 1)
+        last = result.stderr.strip().splitlines()[-1]
+        self.assertTrue(last.startswith("fencecam: no backend could start"), result.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

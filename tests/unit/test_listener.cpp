@@ -1,0 +1,89 @@
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "listener.hpp"
+
+using fencecam::Listener;
+
+namespace {
+
+struct Emitter {
+    Emitter() { wl_signal_init(&signal); }
+    wl_signal signal;
+};
+
+} // namespace
+
+TEST(Listener, CallsTypedHandlerWithEmittedData) {
+    Emitter emitter;
+    Listener<int> listener;
+    int seen = 0;
+    listener.connect(&emitter.signal, [&](int *value) { seen = *value; });
+    int value = 42;
+    wl_signal_emit(&emitter.signal, &value);
+    EXPECT_EQ(seen, 42);
+}
+
+TEST(Listener, VoidHandlerIgnoresData) {
+    Emitter emitter;
+    Listener<> listener;
+    int calls = 0;
+    listener.connect(&emitter.signal, [&] { ++calls; });
+    wl_signal_emit(&emitter.signal, nullptr);
+    wl_signal_emit(&emitter.signal, nullptr);
+    EXPECT_EQ(calls, 2);
+}
+
+TEST(Listener, DestroyedListenerIsUnlinked) {
+    Emitter emitter;
+    int calls = 0;
+    {
+        Listener<> listener;
+        listener.connect(&emitter.signal, [&] { ++calls; });
+        EXPECT_FALSE(wl_list_empty(&emitter.signal.listener_list));
+    }
+    // A dangling listener would be called here (and ASan would report it).
+    EXPECT_TRUE(wl_list_empty(&emitter.signal.listener_list));
+    wl_signal_emit(&emitter.signal, nullptr);
+    EXPECT_EQ(calls, 0);
+}
+
+TEST(Listener, DisconnectIsIdempotent) {
+    Emitter emitter;
+    Listener<> listener;
+    EXPECT_FALSE(listener.connected());
+    listener.disconnect();
+    listener.connect(&emitter.signal, [] {});
+    EXPECT_TRUE(listener.connected());
+    listener.disconnect();
+    listener.disconnect();
+    EXPECT_FALSE(listener.connected());
+    EXPECT_TRUE(wl_list_empty(&emitter.signal.listener_list));
+}
+
+TEST(Listener, ReconnectMovesToTheNewSignal) {
+    Emitter first;
+    Emitter second;
+    Listener<> listener;
+    int calls = 0;
+    listener.connect(&first.signal, [&] { calls += 1; });
+    listener.connect(&second.signal, [&] { calls += 10; });
+    EXPECT_TRUE(wl_list_empty(&first.signal.listener_list));
+    wl_signal_emit(&first.signal, nullptr);
+    wl_signal_emit(&second.signal, nullptr);
+    EXPECT_EQ(calls, 10);
+}
+
+// The wlroots pattern: an object frees itself from its own destroy handler.
+TEST(Listener, OwnerMayFreeItselfFromItsHandler) {
+    struct Owner {
+        Listener<> destroy;
+    };
+    Emitter emitter;
+    auto owner = std::make_unique<Owner>();
+    owner->destroy.connect(&emitter.signal, [&] { owner.reset(); });
+    wl_signal_emit_mutable(&emitter.signal, nullptr);
+    EXPECT_EQ(owner, nullptr);
+    EXPECT_TRUE(wl_list_empty(&emitter.signal.listener_list));
+}

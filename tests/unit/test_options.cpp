@@ -1,0 +1,74 @@
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "options.hpp"
+
+using fencecam::parse_mode;
+using fencecam::parse_options;
+
+namespace {
+
+fencecam::ParseResult parse(std::vector<const char *> args) {
+    args.insert(args.begin(), "fencecam");
+    return parse_options(args);
+}
+
+} // namespace
+
+TEST(Options, DefaultsWithoutArguments) {
+    auto result = parse({});
+    EXPECT_TRUE(result.error.empty());
+    EXPECT_FALSE(result.options.mode);
+    EXPECT_TRUE(result.options.socket.empty());
+    EXPECT_TRUE(result.options.command.empty());
+}
+
+TEST(Options, ModeWithAndWithoutRefresh) {
+    auto mode = parse_mode("1280x720");
+    ASSERT_TRUE(mode);
+    EXPECT_EQ(mode->width, 1280);
+    EXPECT_EQ(mode->height, 720);
+    EXPECT_EQ(mode->refresh_mhz, 0);
+
+    mode = parse_mode("640x480@59.94");
+    ASSERT_TRUE(mode);
+    EXPECT_EQ(mode->refresh_mhz, 59940);
+}
+
+TEST(Options, BadModesAreRejected) {
+    for (const char *bad : {"", "x", "640", "640x", "x480", "640x480@", "640x480@abc",
+                            "-640x480", "640x480@-60", "640y480", "640x480x2"}) {
+        EXPECT_FALSE(parse_mode(bad)) << bad;
+    }
+}
+
+TEST(Options, BadModeErrorNamesTheValue) {
+    auto result = parse({"--mode", "huge"});
+    EXPECT_NE(result.error.find("'huge'"), std::string::npos) << result.error;
+}
+
+TEST(Options, UnknownOptionIsOneActionableLine) {
+    auto result = parse({"--frobnicate"});
+    EXPECT_EQ(result.error, "unknown option '--frobnicate' (try --help)");
+    EXPECT_EQ(result.error.find('\n'), std::string::npos);
+}
+
+TEST(Options, MissingValueIsReported) {
+    auto result = parse({"--socket"});
+    EXPECT_NE(result.error.find("needs a value"), std::string::npos);
+}
+
+TEST(Options, CommandAfterDoubleDash) {
+    auto result = parse({"--socket", "s", "--", "weston-simple-shm", "--help"});
+    ASSERT_TRUE(result.error.empty());
+    EXPECT_EQ(result.options.socket, "s");
+    ASSERT_EQ(result.options.command.size(), 2u);
+    EXPECT_EQ(result.options.command[0], "weston-simple-shm");
+    EXPECT_EQ(result.options.command[1], "--help");
+}
+
+TEST(Options, VerbosityLevels) {
+    EXPECT_EQ(parse({"-v"}).options.log_level, 2);
+    EXPECT_EQ(parse({"--debug"}).options.log_level, 3);
+}
