@@ -22,16 +22,16 @@ class EventSource {
 
     static EventSource timer(wl_event_loop *loop, Callback callback) {
         EventSource source(std::make_unique<Callbacks>(Callbacks{std::move(callback), {}}));
-        source.source_.reset(wl_event_loop_add_timer(loop, &EventSource::dispatch_plain,
-                                                     source.callbacks_.get()));
+        source.source_.reset(
+            wl_event_loop_add_timer(loop, &EventSource::dispatch_plain, source.callbacks_.get()));
         return source;
     }
 
     static EventSource signal(wl_event_loop *loop, int signal_number, Callback callback) {
         EventSource source(std::make_unique<Callbacks>(Callbacks{std::move(callback), {}}));
         source.source_.reset(wl_event_loop_add_signal(
-            loop, signal_number,
-            [](int, void *data) { return dispatch_plain(data); }, source.callbacks_.get()));
+            loop, signal_number, [](int, void *data) { return dispatch_plain(data); },
+            source.callbacks_.get()));
         return source;
     }
 
@@ -63,7 +63,8 @@ class EventSource {
         void operator()(wl_event_source *source) const { wl_event_source_remove(source); }
     };
 
-    explicit EventSource(std::unique_ptr<Callbacks> callbacks) : callbacks_(std::move(callbacks)) {}
+    explicit EventSource(std::unique_ptr<Callbacks> callbacks)
+        : callbacks_(std::move(callbacks)) {}
 
     static int dispatch_plain(void *data) {
         static_cast<Callbacks *>(data)->on_event();

@@ -17,8 +17,8 @@ namespace fencecam {
 
 template <class T = void> class Listener {
   public:
-    using Handler = std::conditional_t<std::is_void_v<T>, std::function<void()>,
-                                       std::function<void(T *)>>;
+    using Handler =
+        std::conditional_t<std::is_void_v<T>, std::function<void()>, std::function<void(T *)>>;
 
     Listener() = default;
     Listener(const Listener &) = delete;

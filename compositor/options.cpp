@@ -90,7 +90,8 @@ ParseResult parse_options(std::span<const char *const> args) {
             }
             options.mode = parse_mode(text);
             if (!options.mode) {
-                result.error = "bad --mode '" + text + "': expected WIDTHxHEIGHT or WIDTHxHEIGHT@HZ";
+                result.error =
+                    "bad --mode '" + text + "': expected WIDTHxHEIGHT or WIDTHxHEIGHT@HZ";
                 return result;
             }
         } else {

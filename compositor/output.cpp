@@ -7,7 +7,9 @@
 
 namespace fencecam {
 
-Output::Output(Server &server, wlr_output *output) : server_(server), output_(output) {
+Output::Output(Server &server, wlr_output *output)
+    : server_(server)
+    , output_(output) {
     // Let the output allocate buffers the renderer can draw into; this must
     // happen before the first commit.
     wlr_output_init_render(output_, server_.allocator, server_.renderer);
@@ -17,10 +19,9 @@ Output::Output(Server &server, wlr_output *output) : server_(server), output_(ou
     }
 
     frame_.connect(&output_->events.frame, [this] { handle_frame(); });
-    request_state_.connect(&output_->events.request_state,
-                           [this](wlr_output_event_request_state *event) {
-                               handle_request_state(event);
-                           });
+    request_state_.connect(
+        &output_->events.request_state,
+        [this](wlr_output_event_request_state *event) { handle_request_state(event); });
     destroy_.connect(&output_->events.destroy, [this] { handle_destroy(); });
 
     // Auto-placing the output in the layout also gives the scene its
@@ -46,7 +47,8 @@ bool Output::apply_mode() {
         wlr_output_mode *mode;
         wl_list_for_each(mode, &output_->modes, link) {
             bool same_size = mode->width == wanted->width && mode->height == wanted->height;
-            bool same_rate = wanted->refresh_mhz == 0 || std::abs(mode->refresh - wanted->refresh_mhz) < 500;
+            bool same_rate =
+                wanted->refresh_mhz == 0 || std::abs(mode->refresh - wanted->refresh_mhz) < 500;
             if (same_size && same_rate && (!match || mode->refresh > match->refresh)) {
                 match = mode;
             }

@@ -1,8 +1,70 @@
 #include "protocols.hpp"
 
+#include <drm_fourcc.h>
+
+#include "drm_timeline_device.hpp"
 #include "server.hpp"
 
 namespace fencecam {
+
+namespace {
+
+// linux-dmabuf v3 clients (GStreamer's waylandsink, weston-simple-dmabuf-v4l)
+// only see format events. For a format whose modifiers are exactly
+// {INVALID, LINEAR}, wlroots sends them the implicit modifier alone, and
+// both clients then find no usable format: waylandsink silently falls back
+// to wl_shm copies. Camera dma-bufs are linear, so say so explicitly.
+void list_linear_explicitly(wlr_linux_dmabuf_feedback_v1 &feedback) {
+    auto *tranches = static_cast<wlr_linux_dmabuf_feedback_v1_tranche *>(feedback.tranches.data);
+    size_t count = feedback.tranches.size / sizeof(*tranches);
+    for (size_t t = 0; t < count; ++t) {
+        wlr_drm_format_set &formats = tranches[t].formats;
+        for (size_t f = 0; f < formats.len; ++f) {
+            const wlr_drm_format &format = formats.formats[f];
+            if (wlr_drm_format_set_has(&formats, format.format, DRM_FORMAT_MOD_LINEAR)) {
+                wlr_drm_format_set_remove(&formats, format.format, DRM_FORMAT_MOD_INVALID);
+            }
+        }
+    }
+}
+
+// Zero-copy clients hand us dma-bufs. Only offered when the renderer can
+// import them: the pixman renderer cannot, and a dma-buf it cannot show
+// would fail at commit. The scene then sends each fullscreen surface a
+// feedback with a scanout tranche for the output's primary plane.
+void create_linux_dmabuf(Server &server) {
+    if (!wlr_renderer_get_texture_formats(server.renderer, WLR_BUFFER_CAP_DMABUF)) {
+        wlr_log(WLR_INFO, "linux-dmabuf not offered: the renderer cannot import dma-bufs");
+        return;
+    }
+    wlr_linux_dmabuf_feedback_v1 feedback{};
+    wlr_linux_dmabuf_feedback_v1_init_options options{};
+    options.main_renderer = server.renderer;
+    if (!wlr_linux_dmabuf_feedback_v1_init_with_options(&feedback, &options)) {
+        wlr_log(WLR_ERROR, "linux-dmabuf not offered: no feedback for the renderer");
+        return;
+    }
+    list_linear_explicitly(feedback);
+    wlr_linux_dmabuf_v1 *dmabuf = wlr_linux_dmabuf_v1_create(server.display, 5, &feedback);
+    wlr_linux_dmabuf_feedback_v1_finish(&feedback);
+    if (dmabuf) {
+        wlr_scene_set_linux_dmabuf_v1(server.scene, dmabuf);
+    }
+}
+
+// Explicit sync needs a DRM device with timeline syncobjs. Without one the
+// protocol is not offered and clients fall back to implicit sync.
+void create_linux_drm_syncobj(Server &server) {
+    UniqueFd device = open_drm_timeline_device(wlr_renderer_get_drm_fd(server.renderer));
+    if (!device) {
+        wlr_log(WLR_INFO, "linux-drm-syncobj not offered: no DRM device with syncobj timelines");
+        return;
+    }
+    // wlroots keeps a duplicate of the fd; ours closes at the end of scope.
+    wlr_linux_drm_syncobj_manager_v1_create(server.display, 1, device.get());
+}
+
+} // namespace
 
 void create_protocols(Server &server) {
     wl_display *display = server.display;
@@ -13,17 +75,12 @@ void create_protocols(Server &server) {
     wlr_renderer_init_wl_shm(server.renderer, display);
     wlr_data_device_manager_create(display);
 
-    // Zero-copy clients hand us dma-bufs. Only offered when the renderer can
-    // import them: the pixman renderer cannot, and a dma-buf it cannot show
-    // would fail at commit.
-    if (wlr_renderer_get_texture_formats(server.renderer, WLR_BUFFER_CAP_DMABUF)) {
-        wlr_linux_dmabuf_v1_create_with_renderer(display, 5, server.renderer);
-    } else {
-        wlr_log(WLR_INFO, "linux-dmabuf not offered: the renderer cannot import dma-bufs");
-    }
+    create_linux_dmabuf(server);
+    create_linux_drm_syncobj(server);
 
     // Clients measure their own latency from presentation feedback.
     wlr_presentation_create(display, server.backend, 2);
+    // waylandsink scales with viewporter and draws borders with single-pixel buffers.
     wlr_viewporter_create(display);
     wlr_single_pixel_buffer_manager_v1_create(display);
 

@@ -4,11 +4,13 @@
 
 #include "output.hpp"
 #include "protocols.hpp"
+#include "seat.hpp"
 #include "view.hpp"
 
 namespace fencecam {
 
-Server::Server(const Options &options) : options_(options) {}
+Server::Server(const Options &options)
+    : options_(options) {}
 
 std::unique_ptr<Server> Server::create(const Options &options, std::string &error) {
     std::unique_ptr<Server> server(new Server(options));
@@ -57,7 +59,7 @@ bool Server::start(std::string &error) {
 
     create_protocols(*this);
     xdg_shell = wlr_xdg_shell_create(display, 6);
-    seat = wlr_seat_create(display, "seat0");
+    seat = std::make_unique<Seat>(*this);
 
     new_output_.connect(&backend->events.new_output, [this](wlr_output *output) {
         outputs_.push_back(std::make_unique<Output>(*this, output));
@@ -92,7 +94,18 @@ bool Server::start(std::string &error) {
     return true;
 }
 
-void Server::run() { wl_display_run(display); }
+void Server::run() {
+    wl_display_run(display);
+}
+
+void Server::handle_action(Action action) {
+    switch (action) {
+    case Action::quit:
+        wlr_log(WLR_INFO, "quit key pressed");
+        terminate();
+        break;
+    }
+}
 
 void Server::remove_output(Output *output) {
     outputs_.remove_if([output](const auto &owned) { return owned.get() == output; });
@@ -117,6 +130,8 @@ Server::~Server() {
         wlr_scene_node_destroy(&scene->tree.node);
     }
     new_output_.disconnect();
+    // Before the backend: the seat listens to its input devices.
+    seat.reset();
     if (backend) {
         wlr_backend_destroy(backend);
     }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "event_source.hpp"
+#include "keybindings.hpp"
 #include "listener.hpp"
 #include "options.hpp"
 #include "wlr.hpp"
@@ -15,6 +16,7 @@
 namespace fencecam {
 
 class Output;
+class Seat;
 class View;
 
 class Server {
@@ -43,7 +45,7 @@ class Server {
     wlr_output_layout *output_layout = nullptr;
     wlr_scene_output_layout *scene_layout = nullptr;
     wlr_xdg_shell *xdg_shell = nullptr;
-    wlr_seat *seat = nullptr;
+    std::unique_ptr<Seat> seat;
 
     // Scene layers, bottom to top: the background (the "no picture" colour),
     // then views. Later issues add the camera below views and the HUD on top.
@@ -53,6 +55,9 @@ class Server {
     const Options &options() const { return options_; }
     void remove_output(Output *output);
     void remove_view(View *view);
+
+    // What a compositor key binding asks for (see keybindings.hpp).
+    void handle_action(Action action);
 
   private:
     explicit Server(const Options &options);

@@ -12,10 +12,12 @@ namespace fencecam {
 class UniqueFd {
   public:
     UniqueFd() = default;
-    explicit UniqueFd(int fd) : fd_(fd) {}
+    explicit UniqueFd(int fd)
+        : fd_(fd) {}
     UniqueFd(const UniqueFd &) = delete;
     UniqueFd &operator=(const UniqueFd &) = delete;
-    UniqueFd(UniqueFd &&other) noexcept : fd_(other.release()) {}
+    UniqueFd(UniqueFd &&other) noexcept
+        : fd_(other.release()) {}
     UniqueFd &operator=(UniqueFd &&other) noexcept {
         reset(other.release());
         return *this;

@@ -11,7 +11,8 @@ using fencecam::UniqueFd;
 namespace {
 
 struct Loop {
-    Loop() : loop(wl_event_loop_create()) {}
+    Loop()
+        : loop(wl_event_loop_create()) {}
     ~Loop() { wl_event_loop_destroy(loop); }
     wl_event_loop *loop;
 };

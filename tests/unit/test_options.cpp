@@ -37,8 +37,8 @@ TEST(Options, ModeWithAndWithoutRefresh) {
 }
 
 TEST(Options, BadModesAreRejected) {
-    for (const char *bad : {"", "x", "640", "640x", "x480", "640x480@", "640x480@abc",
-                            "-640x480", "640x480@-60", "640y480", "640x480x2"}) {
+    for (const char *bad : {"", "x", "640", "640x", "x480", "640x480@", "640x480@abc", "-640x480",
+                            "640x480@-60", "640y480", "640x480x2"}) {
         EXPECT_FALSE(parse_mode(bad)) << bad;
     }
 }

@@ -8,7 +8,9 @@ using fencecam::UniqueFd;
 
 namespace {
 
-bool is_open(int fd) { return fcntl(fd, F_GETFD) != -1; }
+bool is_open(int fd) {
+    return fcntl(fd, F_GETFD) != -1;
+}
 
 } // namespace
 

@@ -1,0 +1,207 @@
+#include "seat.hpp"
+
+#include "keybindings.hpp"
+#include "server.hpp"
+
+namespace fencecam {
+
+// One physical keyboard. Each gets the default keymap (XKB_DEFAULT_* from
+// the environment, else us) and forwards to the seat, which sends the keys
+// to whichever surface has keyboard focus.
+class Seat::Keyboard {
+  public:
+    Keyboard(Seat &seat, wlr_keyboard *keyboard)
+        : seat_(seat)
+        , keyboard_(keyboard) {
+        xkb_context *context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
+        xkb_keymap *keymap =
+            xkb_keymap_new_from_names(context, nullptr, XKB_KEYMAP_COMPILE_NO_FLAGS);
+        wlr_keyboard_set_keymap(keyboard_, keymap);
+        xkb_keymap_unref(keymap);
+        xkb_context_unref(context);
+        wlr_keyboard_set_repeat_info(keyboard_, 25, 600);
+
+        modifiers_.connect(&keyboard_->events.modifiers, [this] {
+            // A seat has one active keyboard; the one that last changed wins.
+            wlr_seat_set_keyboard(seat_.seat_, keyboard_);
+            wlr_seat_keyboard_notify_modifiers(seat_.seat_, &keyboard_->modifiers);
+        });
+        key_.connect(&keyboard_->events.key,
+                     [this](wlr_keyboard_key_event *event) { handle_key(event); });
+        destroy_.connect(&keyboard_->base.events.destroy, [this] { seat_.remove_keyboard(this); });
+        wlr_seat_set_keyboard(seat_.seat_, keyboard_);
+    }
+
+  private:
+    void handle_key(wlr_keyboard_key_event *event) {
+        if (event->state == WL_KEYBOARD_KEY_STATE_PRESSED && run_binding(event->keycode)) {
+            return;
+        }
+        wlr_seat_set_keyboard(seat_.seat_, keyboard_);
+        wlr_seat_keyboard_notify_key(seat_.seat_, event->time_msec, event->keycode, event->state);
+    }
+
+    // Bindings match the keysyms of the current layout and modifiers, so
+    // they follow the keymap the user has. libinput keycodes are evdev
+    // codes; xkb's are offset by 8.
+    bool run_binding(uint32_t keycode) {
+        const xkb_keysym_t *keysyms;
+        int count = xkb_state_key_get_syms(keyboard_->xkb_state, keycode + 8, &keysyms);
+        uint32_t modifiers = wlr_keyboard_get_modifiers(keyboard_);
+        for (int i = 0; i < count; ++i) {
+            if (auto action = find_binding(keysyms[i], modifiers)) {
+                seat_.server_.handle_action(*action);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    Seat &seat_;
+    wlr_keyboard *keyboard_;
+    Listener<> modifiers_;
+    Listener<wlr_keyboard_key_event> key_;
+    Listener<> destroy_;
+};
+
+Seat::Seat(Server &server)
+    : server_(server)
+    , seat_(wlr_seat_create(server.display, "seat0"))
+    ,
+    // wlr_cursor tracks the pointer across the output layout and draws the
+    // image; the xcursor theme supplies the image when no client sets one.
+    cursor_(wlr_cursor_create())
+    , cursor_theme_(wlr_xcursor_manager_create(nullptr, 24)) {
+    wlr_cursor_attach_output_layout(cursor_.get(), server.output_layout);
+
+    new_input_.connect(&server.backend->events.new_input,
+                       [this](wlr_input_device *device) { handle_new_input(device); });
+    cursor_motion_.connect(&cursor_->events.motion, [this](wlr_pointer_motion_event *event) {
+        handle_cursor_motion(event);
+    });
+    cursor_motion_absolute_.connect(
+        &cursor_->events.motion_absolute,
+        [this](wlr_pointer_motion_absolute_event *event) { handle_cursor_motion_absolute(event); });
+    cursor_button_.connect(&cursor_->events.button, [this](wlr_pointer_button_event *event) {
+        handle_cursor_button(event);
+    });
+    cursor_axis_.connect(&cursor_->events.axis, [this](wlr_pointer_axis_event *event) {
+        wlr_seat_pointer_notify_axis(seat_, event->time_msec, event->orientation, event->delta,
+                                     event->delta_discrete, event->source,
+                                     event->relative_direction);
+    });
+    // Pointer events come in frames (e.g. two axes at once); forward the
+    // grouping so clients apply them together.
+    cursor_frame_.connect(&cursor_->events.frame, [this] { wlr_seat_pointer_notify_frame(seat_); });
+    request_set_cursor_.connect(&seat_->events.request_set_cursor,
+                                [this](wlr_seat_pointer_request_set_cursor_event *event) {
+                                    handle_request_set_cursor(event);
+                                });
+    request_set_selection_.connect(&seat_->events.request_set_selection,
+                                   [this](wlr_seat_request_set_selection_event *event) {
+                                       handle_request_set_selection(event);
+                                   });
+    update_capabilities();
+}
+
+Seat::~Seat() = default;
+
+void Seat::focus(wlr_surface *surface) {
+    if (wlr_keyboard *keyboard = wlr_seat_get_keyboard(seat_)) {
+        wlr_seat_keyboard_notify_enter(seat_, surface, keyboard->keycodes, keyboard->num_keycodes,
+                                       &keyboard->modifiers);
+    } else {
+        wlr_seat_keyboard_notify_enter(seat_, surface, nullptr, 0, nullptr);
+    }
+}
+
+void Seat::handle_new_input(wlr_input_device *device) {
+    switch (device->type) {
+    case WLR_INPUT_DEVICE_KEYBOARD:
+        keyboards_.push_back(
+            std::make_unique<Keyboard>(*this, wlr_keyboard_from_input_device(device)));
+        break;
+    case WLR_INPUT_DEVICE_POINTER:
+        // All pointer handling goes through the cursor; libinput settings
+        // (acceleration, tapping) would be applied here.
+        wlr_cursor_attach_input_device(cursor_.get(), device);
+        break;
+    default:
+        break;
+    }
+    wlr_log(WLR_INFO, "input device: %s", device->name ? device->name : "(unnamed)");
+    update_capabilities();
+}
+
+// There is always a cursor (it may be moved by a test or a tablet later),
+// so the seat always has a pointer; keyboards only when one is plugged in.
+void Seat::update_capabilities() {
+    uint32_t caps = WL_SEAT_CAPABILITY_POINTER;
+    if (!keyboards_.empty()) {
+        caps |= WL_SEAT_CAPABILITY_KEYBOARD;
+    }
+    wlr_seat_set_capabilities(seat_, caps);
+}
+
+void Seat::remove_keyboard(Keyboard *keyboard) {
+    keyboards_.remove_if([keyboard](const auto &owned) { return owned.get() == keyboard; });
+    update_capabilities();
+}
+
+void Seat::handle_cursor_motion(wlr_pointer_motion_event *event) {
+    wlr_cursor_move(cursor_.get(), &event->pointer->base, event->delta_x, event->delta_y);
+    update_pointer_focus(event->time_msec);
+}
+
+// Absolute motion comes from nested backends (the host's pointer entering
+// our window anywhere) and from tablets.
+void Seat::handle_cursor_motion_absolute(wlr_pointer_motion_absolute_event *event) {
+    wlr_cursor_warp_absolute(cursor_.get(), &event->pointer->base, event->x, event->y);
+    update_pointer_focus(event->time_msec);
+}
+
+void Seat::handle_cursor_button(wlr_pointer_button_event *event) {
+    wlr_seat_pointer_notify_button(seat_, event->time_msec, event->button, event->state);
+    if (event->state == WL_POINTER_BUTTON_STATE_PRESSED) {
+        double sx, sy;
+        if (wlr_surface *surface = surface_at(cursor_->x, cursor_->y, sx, sy)) {
+            focus(surface);
+        }
+    }
+}
+
+// The pointer belongs to the surface under it; wlroots drops duplicate
+// enter and motion events itself.
+void Seat::update_pointer_focus(uint32_t time_msec) {
+    double sx, sy;
+    if (wlr_surface *surface = surface_at(cursor_->x, cursor_->y, sx, sy)) {
+        wlr_seat_pointer_notify_enter(seat_, surface, sx, sy);
+        wlr_seat_pointer_notify_motion(seat_, time_msec, sx, sy);
+    } else {
+        wlr_cursor_set_xcursor(cursor_.get(), cursor_theme_.get(), "default");
+        wlr_seat_pointer_clear_focus(seat_);
+    }
+}
+
+wlr_surface *Seat::surface_at(double lx, double ly, double &sx, double &sy) const {
+    wlr_scene_node *node = wlr_scene_node_at(&server_.view_layer->node, lx, ly, &sx, &sy);
+    if (!node || node->type != WLR_SCENE_NODE_BUFFER) {
+        return nullptr;
+    }
+    wlr_scene_surface *scene_surface =
+        wlr_scene_surface_try_from_buffer(wlr_scene_buffer_from_node(node));
+    return scene_surface ? scene_surface->surface : nullptr;
+}
+
+// Any client may ask; only the one with pointer focus gets its way.
+void Seat::handle_request_set_cursor(wlr_seat_pointer_request_set_cursor_event *event) {
+    if (event->seat_client == seat_->pointer_state.focused_client) {
+        wlr_cursor_set_surface(cursor_.get(), event->surface, event->hotspot_x, event->hotspot_y);
+    }
+}
+
+void Seat::handle_request_set_selection(wlr_seat_request_set_selection_event *event) {
+    wlr_seat_set_selection(seat_, event->source, event->serial);
+}
+
+} // namespace fencecam
