@@ -1,0 +1,171 @@
+#include "frame_latcher.hpp"
+
+#include <cassert>
+#include <ctime>
+
+#include "wlr.hpp"
+
+namespace fencecam {
+
+int64_t monotonic_ns() {
+    timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
+std::string_view to_string(SyncMode mode) {
+    switch (mode) {
+    case SyncMode::fence:
+        return "fence";
+    case SyncMode::dqbuf:
+        return "dqbuf";
+    case SyncMode::explicit_:
+        return "explicit";
+    }
+    return "?";
+}
+
+FrameLatcher::FrameLatcher(wl_event_loop *loop, SyncMode mode,
+                           std::chrono::milliseconds fence_timeout, unsigned slot_count,
+                           Hooks hooks)
+    : loop_(loop)
+    , mode_(mode)
+    , fence_timeout_(fence_timeout)
+    , hooks_(std::move(hooks))
+    , slots_(slot_count) {
+    timeout_ = EventSource::timer(loop_, [this] { abandon_oldest(); });
+}
+
+void FrameLatcher::queued(unsigned index, UniqueFd fence) {
+    Slot &slot = slots_.at(index);
+    assert(!slot.with_producer && !slot.with_scene);
+    slot = Slot{};
+    slot.sequence = next_sequence_++;
+    slot.with_producer = true;
+    slot.queued_ns = monotonic_ns();
+    if (mode_ == SyncMode::dqbuf) {
+        return;
+    }
+    // The fence fd polls readable once it has signalled, with or without an
+    // error; handle_fence reads which.
+    slot.fence = std::move(fence);
+    slot.fence_watch = EventSource::fd(loop_, slot.fence.get(), WL_EVENT_READABLE,
+                                       [this, index](uint32_t) { handle_fence(index); });
+    if (timed_sequence_ == 0) {
+        arm_timeout();
+    }
+}
+
+void FrameLatcher::handle_fence(unsigned index) {
+    Slot &slot = slots_[index];
+    FenceState state = hooks_.read_fence(slot.fence.get());
+    if (state.status == FenceState::Status::pending) {
+        return; // a spurious wake-up: keep waiting
+    }
+    stop_waiting(slot);
+    bool ok = state.status == FenceState::Status::signalled;
+    complete(index, ok, state.timestamp_ns >= 0 ? state.timestamp_ns : monotonic_ns());
+    if (slot.sequence == timed_sequence_) {
+        arm_timeout();
+    }
+}
+
+void FrameLatcher::dequeued(unsigned index, bool error) {
+    Slot &slot = slots_.at(index);
+    slot.with_producer = false;
+    if (mode_ == SyncMode::dqbuf) {
+        complete(index, !error, monotonic_ns());
+    } else if (!slot.resolved && error) {
+        // An error buffer whose fence we have not seen yet: it will never be
+        // shown, so stop waiting for its fence.
+        stop_waiting(slot);
+        complete(index, false, monotonic_ns());
+        arm_timeout();
+    }
+    // In fence mode a good buffer was (or will be) judged by its fence:
+    // DQBUF only hands it back.
+    requeue_if_free(index);
+}
+
+void FrameLatcher::complete(unsigned index, bool ok, int64_t ready_ns) {
+    Slot &slot = slots_[index];
+    slot.resolved = true;
+    if (!ok) {
+        ++counters_.errors;
+        return;
+    }
+    if (slot.sequence < shown_sequence_) {
+        ++counters_.stale;
+        return;
+    }
+    shown_sequence_ = slot.sequence;
+    slot.with_scene = true;
+    ++counters_.latched;
+    hooks_.latch(index, FrameTimes{slot.sequence, slot.queued_ns, ready_ns, monotonic_ns()});
+}
+
+void FrameLatcher::released(unsigned index) {
+    slots_.at(index).with_scene = false;
+    requeue_if_free(index);
+}
+
+void FrameLatcher::requeue_if_free(unsigned index) {
+    Slot &slot = slots_[index];
+    if (!slot.with_producer && !slot.with_scene && slot.sequence != 0) {
+        slot.sequence = 0; // free until queued() numbers it again
+        hooks_.requeue(index);
+    }
+}
+
+void FrameLatcher::producer_stopped() {
+    for (Slot &slot : slots_) {
+        stop_waiting(slot);
+        slot.with_producer = false;
+        slot.resolved = true;
+        if (!slot.with_scene) {
+            slot.sequence = 0;
+        }
+    }
+    timeout_.arm(0);
+    timed_sequence_ = 0;
+}
+
+void FrameLatcher::stop_waiting(Slot &slot) {
+    slot.fence_watch.reset();
+    slot.fence.reset();
+}
+
+// Times the oldest slot still waiting for its fence, if any.
+void FrameLatcher::arm_timeout() {
+    const Slot *oldest = nullptr;
+    for (const Slot &slot : slots_) {
+        if (slot.with_producer && !slot.resolved && slot.fence &&
+            (!oldest || slot.sequence < oldest->sequence)) {
+            oldest = &slot;
+        }
+    }
+    timed_sequence_ = oldest ? oldest->sequence : 0;
+    timeout_.arm(oldest ? static_cast<int>(fence_timeout_.count()) : 0);
+}
+
+// The oldest fence did not signal in time (a stalled sensor, no input
+// signal, a dropped frame). Stop waiting for it: the picture on screen stays,
+// the slot comes back when the producer returns it, and it is never shown.
+void FrameLatcher::abandon_oldest() {
+    for (unsigned index = 0; index < slots_.size(); ++index) {
+        Slot &slot = slots_[index];
+        if (slot.sequence == timed_sequence_ && slot.fence) {
+            stop_waiting(slot);
+            slot.resolved = true;
+            ++counters_.stalls;
+            wlr_log(WLR_DEBUG, "frame %lu: fence not signalled within %lld ms, abandoned",
+                    static_cast<unsigned long>(slot.sequence),
+                    static_cast<long long>(fence_timeout_.count()));
+            requeue_if_free(index);
+            break;
+        }
+    }
+    arm_timeout();
+}
+
+} // namespace fencecam

@@ -1,0 +1,137 @@
+// The frame latcher: decides when a camera buffer may be shown, and when it
+// may go back to the camera.
+//
+// Each buffer ("slot") cycles through
+//
+//     queued --(fence signals / DQBUF)--> ready --> latched --> on screen
+//        ^                                                         |
+//        +---- requeue <-- released (the scene stopped reading) <--+
+//
+// and the latcher enforces the rules of the brief:
+//  1. A slot is latched only once its completion is proved: its fence has
+//     signalled (fence and explicit modes) or DQBUF returned it (dqbuf mode).
+//  2. A fence that signals an error, or a buffer DQBUF flags as an error, is
+//     never latched.
+//  3. The oldest outstanding fence gets a bounded wait; past it the frame is
+//     abandoned (never shown, counted as a stall) and nothing else waits.
+//  4. Fences are only ever waited for here, in the event loop: the renderer
+//     and KMS only get buffers whose fences already signalled.
+//  5. A slot goes back to the producer only when the producer has returned
+//     it (DQBUF) *and* the scene has released it.
+// Newest wins: a frame older than the one on screen is dropped, so fences
+// that signal out of order never move the picture backwards.
+//
+// It knows nothing of V4L2 or wlroots: slots are indices, fences are fds
+// read through a FenceReader, and the owner acts on the hooks. That keeps it
+// liftable, and testable with eventfds standing in for fences.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "event_source.hpp"
+#include "sync_file.hpp"
+#include "unique_fd.hpp"
+
+namespace fencecam {
+
+enum class SyncMode {
+    fence,    // the kernel attaches a release fence to each queued buffer
+    dqbuf,    // mainline: a frame is complete when DQBUF returns it
+    explicit_ // the producer hands over a fence of its own with each buffer
+};
+
+std::string_view to_string(SyncMode mode);
+
+// The timeline of one shown frame, CLOCK_MONOTONIC nanoseconds.
+struct FrameTimes {
+    uint64_t sequence = 0; // queue order, from 1
+    int64_t queued_ns = 0;
+    int64_t ready_ns = 0; // fence signal time, or DQBUF time
+    int64_t latched_ns = 0;
+};
+
+class FrameLatcher {
+  public:
+    using FenceReader = std::function<FenceState(int fence)>;
+
+    struct Hooks {
+        // Show this slot now (it replaces whatever the scene showed).
+        std::function<void(unsigned slot, const FrameTimes &times)> latch;
+        // The slot is free again: queue it back (QBUF) if still streaming.
+        std::function<void(unsigned slot)> requeue;
+        // How to read a fence; read_sync_file unless a test says otherwise.
+        FenceReader read_fence = read_sync_file;
+    };
+
+    struct Counters {
+        uint64_t latched = 0;
+        uint64_t errors = 0; // error fences and error buffers, never shown
+        uint64_t stale = 0;  // completed after a newer frame was shown
+        uint64_t stalls = 0; // fences abandoned after the timeout
+    };
+
+    FrameLatcher(wl_event_loop *loop, SyncMode mode, std::chrono::milliseconds fence_timeout,
+                 unsigned slot_count, Hooks hooks);
+    FrameLatcher(const FrameLatcher &) = delete;
+    FrameLatcher &operator=(const FrameLatcher &) = delete;
+
+    SyncMode mode() const { return mode_; }
+    const Counters &counters() const { return counters_; }
+
+    // The producer has the slot (after QBUF, or after STREAMON for slots
+    // queued before it). `fence` is required in fence and explicit modes and
+    // must be empty in dqbuf mode.
+    void queued(unsigned slot, UniqueFd fence);
+
+    // DQBUF returned the slot; `error` if it was flagged V4L2_BUF_FLAG_ERROR.
+    void dequeued(unsigned slot, bool error);
+
+    // The scene no longer reads the slot (its wlr_buffer was released).
+    void released(unsigned slot);
+
+    // STREAMOFF: the producer returned every slot without completing it.
+    // Outstanding fences are dropped and slots off screen are free at once
+    // (no hook); a slot still on screen gets `requeue` once released.
+    void producer_stopped();
+
+  private:
+    struct Slot {
+        uint64_t sequence = 0;
+        bool with_producer = false;
+        bool with_scene = false;
+        bool resolved = false; // proved complete, failed, or abandoned
+        int64_t queued_ns = 0;
+        UniqueFd fence;
+        EventSource fence_watch;
+    };
+
+    void handle_fence(unsigned slot);
+    void complete(unsigned slot, bool ok, int64_t ready_ns);
+    void abandon_oldest();
+    void arm_timeout();
+    void requeue_if_free(unsigned slot);
+    void stop_waiting(Slot &slot);
+
+    wl_event_loop *loop_;
+    SyncMode mode_;
+    std::chrono::milliseconds fence_timeout_;
+    Hooks hooks_;
+    std::vector<Slot> slots_;
+    uint64_t next_sequence_ = 1;
+    uint64_t shown_sequence_ = 0;
+    // Only the oldest outstanding fence is timed: a capture queue fills its
+    // buffers in order, so the next one's wait really starts once the
+    // oldest has resolved. Queue depth then never eats into the bound.
+    EventSource timeout_;
+    uint64_t timed_sequence_ = 0;
+    Counters counters_;
+};
+
+// CLOCK_MONOTONIC now, in nanoseconds: the clock of sync_file timestamps.
+int64_t monotonic_ns();
+
+} // namespace fencecam

@@ -1,0 +1,193 @@
+// The latcher's rules with fake fences: an eventfd per fence (readable =
+// signalled) and a table of what each fence signalled with.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <vector>
+
+#include <sys/eventfd.h>
+
+#include "frame_latcher.hpp"
+
+using namespace fencecam;
+using namespace std::chrono_literals;
+
+namespace {
+
+class LatcherTest : public ::testing::Test {
+  protected:
+    LatcherTest()
+        : loop_(wl_event_loop_create()) {}
+    ~LatcherTest() override {
+        latcher_.reset();
+        wl_event_loop_destroy(loop_);
+    }
+
+    void make(SyncMode mode, std::chrono::milliseconds timeout = 1000ms, unsigned slots = 4) {
+        FrameLatcher::Hooks hooks;
+        hooks.latch = [this](unsigned slot, const FrameTimes &times) {
+            latched_.push_back(slot);
+            times_.push_back(times);
+        };
+        hooks.requeue = [this](unsigned slot) { requeued_.push_back(slot); };
+        hooks.read_fence = [this](int fd) { return fences_.at(fd); };
+        latcher_ = std::make_unique<FrameLatcher>(loop_, mode, timeout, slots, std::move(hooks));
+    }
+
+    // A fake fence for `slot`, handed to the latcher as it would be after QBUF.
+    void queue(unsigned slot) {
+        UniqueFd fence(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+        fences_[fence.get()] = FenceState{};
+        fence_of_[slot] = fence.get();
+        latcher_->queued(slot, std::move(fence));
+    }
+
+    void signal(unsigned slot, int error = 0, int64_t timestamp_ns = 1234) {
+        int fd = fence_of_.at(slot);
+        FenceState &state = fences_[fd];
+        state.status = error ? FenceState::Status::error : FenceState::Status::signalled;
+        state.error = error;
+        state.timestamp_ns = timestamp_ns;
+        uint64_t one = 1;
+        ASSERT_EQ(write(fd, &one, sizeof one), static_cast<ssize_t>(sizeof one));
+        dispatch();
+    }
+
+    void dispatch(int timeout_ms = 0) { wl_event_loop_dispatch(loop_, timeout_ms); }
+
+    wl_event_loop *loop_;
+    std::unique_ptr<FrameLatcher> latcher_;
+    std::map<int, FenceState> fences_;
+    std::map<unsigned, int> fence_of_;
+    std::vector<unsigned> latched_;
+    std::vector<unsigned> requeued_;
+    std::vector<FrameTimes> times_;
+};
+
+TEST_F(LatcherTest, NothingIsLatchedBeforeItsFenceSignals) {
+    make(SyncMode::fence);
+    queue(0);
+    dispatch();
+    EXPECT_TRUE(latched_.empty());
+    // DQBUF alone proves nothing in fence mode.
+    latcher_->dequeued(0, false);
+    EXPECT_TRUE(latched_.empty());
+    signal(0);
+    EXPECT_EQ(latched_, std::vector<unsigned>{0});
+    EXPECT_EQ(times_[0].ready_ns, 1234) << "ready time is the fence's signal timestamp";
+}
+
+TEST_F(LatcherTest, LatchesWithoutWaitingForDqbuf) {
+    make(SyncMode::fence);
+    queue(0);
+    signal(0);
+    EXPECT_EQ(latched_, std::vector<unsigned>{0});
+    EXPECT_TRUE(requeued_.empty());
+}
+
+TEST_F(LatcherTest, OutOfOrderFencesNeverMoveThePictureBackwards) {
+    make(SyncMode::fence);
+    queue(0);
+    queue(1);
+    queue(2);
+    signal(1);
+    signal(0); // older than what is on screen: dropped
+    signal(2);
+    EXPECT_EQ(latched_, (std::vector<unsigned>{1, 2}));
+    EXPECT_EQ(latcher_->counters().stale, 1u);
+    for (size_t i = 1; i < times_.size(); ++i) {
+        EXPECT_GT(times_[i].sequence, times_[i - 1].sequence);
+    }
+}
+
+TEST_F(LatcherTest, ErrorFenceIsNeverShownAndComesBackAfterDqbuf) {
+    make(SyncMode::fence);
+    queue(0);
+    signal(0, -EIO);
+    EXPECT_TRUE(latched_.empty());
+    EXPECT_EQ(latcher_->counters().errors, 1u);
+    EXPECT_TRUE(requeued_.empty()) << "still with the producer until DQBUF";
+    latcher_->dequeued(0, true);
+    EXPECT_EQ(requeued_, std::vector<unsigned>{0});
+}
+
+TEST_F(LatcherTest, ErrorBufferIsNeverShownInDqbufMode) {
+    make(SyncMode::dqbuf);
+    latcher_->queued(0, UniqueFd());
+    latcher_->dequeued(0, true);
+    EXPECT_TRUE(latched_.empty());
+    EXPECT_EQ(latcher_->counters().errors, 1u);
+    EXPECT_EQ(requeued_, std::vector<unsigned>{0});
+}
+
+TEST_F(LatcherTest, DqbufModeLatchesOnDqbuf) {
+    make(SyncMode::dqbuf);
+    latcher_->queued(0, UniqueFd());
+    EXPECT_TRUE(latched_.empty());
+    latcher_->dequeued(0, false);
+    EXPECT_EQ(latched_, std::vector<unsigned>{0});
+}
+
+TEST_F(LatcherTest, RequeueOnlyAfterReleaseAndDqbuf) {
+    make(SyncMode::fence);
+    queue(0);
+    signal(0);
+    latcher_->released(0); // released before DQBUF: the camera still has it
+    EXPECT_TRUE(requeued_.empty());
+    latcher_->dequeued(0, false);
+    EXPECT_EQ(requeued_, std::vector<unsigned>{0});
+
+    queue(1);
+    signal(1);
+    latcher_->dequeued(1, false); // DQBUF'd but the scene still reads it
+    EXPECT_EQ(requeued_, std::vector<unsigned>{0});
+    latcher_->released(1);
+    EXPECT_EQ(requeued_, (std::vector<unsigned>{0, 1}));
+}
+
+TEST_F(LatcherTest, StalledFenceIsAbandonedAndCounted) {
+    make(SyncMode::fence, 20ms);
+    queue(0);
+    queue(1);
+    for (int i = 0; i < 50 && latcher_->counters().stalls < 1; ++i) {
+        dispatch(10);
+    }
+    EXPECT_EQ(latcher_->counters().stalls, 1u);
+    // The next fence still latches: nothing is blocked by the stalled one.
+    signal(1);
+    EXPECT_EQ(latched_, std::vector<unsigned>{1});
+    // The abandoned frame is never shown, even when the camera returns it
+    // complete after all; it just goes back to the camera.
+    latcher_->dequeued(0, false);
+    EXPECT_EQ(latched_, std::vector<unsigned>{1});
+    EXPECT_EQ(requeued_, std::vector<unsigned>{0});
+}
+
+TEST_F(LatcherTest, EachStalledFenceGetsItsOwnFullBound) {
+    make(SyncMode::fence, 20ms);
+    queue(0);
+    queue(1);
+    queue(2);
+    for (int i = 0; i < 100 && latcher_->counters().stalls < 3; ++i) {
+        dispatch(10);
+    }
+    EXPECT_EQ(latcher_->counters().stalls, 3u);
+    EXPECT_TRUE(latched_.empty());
+}
+
+TEST_F(LatcherTest, StreamoffFreesSlotsOffScreenOnly) {
+    make(SyncMode::fence);
+    queue(0);
+    queue(1);
+    signal(0);
+    latcher_->producer_stopped();
+    EXPECT_TRUE(requeued_.empty());
+    latcher_->released(0);
+    EXPECT_EQ(requeued_, std::vector<unsigned>{0});
+    // A dropped fence's late signal is ignored.
+    fences_[fence_of_[1]].status = FenceState::Status::signalled;
+    dispatch();
+    EXPECT_EQ(latched_, std::vector<unsigned>{0});
+}
+
+} // namespace
