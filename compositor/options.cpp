@@ -38,6 +38,17 @@ std::optional<OutputMode> parse_mode(const std::string &text) {
     return mode;
 }
 
+std::optional<SyncChoice> parse_sync(const std::string &text) {
+    if (text == "auto") {
+        return SyncChoice::automatic;
+    } else if (text == "fence") {
+        return SyncChoice::fence;
+    } else if (text == "dqbuf") {
+        return SyncChoice::dqbuf;
+    }
+    return std::nullopt;
+}
+
 std::string usage() {
     return "usage: fencecam [options] [-- COMMAND...]\n"
            "\n"
@@ -45,6 +56,13 @@ std::string usage() {
            "COMMAND, if given, is started as a client once the compositor is up.\n"
            "\n"
            "  --mode WxH[@HZ]   output mode (a custom mode where the backend allows it)\n"
+           "  --camera DEVICE   V4L2 capture device (default: the first one found)\n"
+           "  --no-camera       run without the built-in camera\n"
+           "  --sync MODE       auto (default), fence (kernel release fences) or dqbuf\n"
+           "  --fence-timeout MS  give up on a frame whose fence has not signalled by then\n"
+           "                    (default: four frame periods)\n"
+           "  --size WxH        camera size (default: the output's, for direct scanout)\n"
+           "  --fps N           camera frame rate (default: the camera's)\n"
            "  --socket NAME     Wayland socket name (default: the first free wayland-N)\n"
            "  -v, --verbose     log wlroots information messages\n"
            "  -d, --debug       log wlroots debug messages\n"
@@ -83,6 +101,47 @@ ParseResult parse_options(std::span<const char *const> args) {
             if (!value(options.socket)) {
                 return result;
             }
+        } else if (arg == "--camera") {
+            if (!value(options.camera.device)) {
+                return result;
+            }
+        } else if (arg == "--no-camera") {
+            options.camera.enabled = false;
+        } else if (arg == "--sync") {
+            std::string text;
+            if (!value(text)) {
+                return result;
+            }
+            auto sync = parse_sync(text);
+            if (!sync) {
+                result.error = "bad --sync '" + text + "': expected auto, fence or dqbuf";
+                return result;
+            }
+            options.camera.sync = *sync;
+        } else if (arg == "--fence-timeout" || arg == "--fps") {
+            std::string text;
+            int number = 0;
+            if (!value(text)) {
+                return result;
+            }
+            if (!parse_int(text, number)) {
+                result.error =
+                    "bad " + std::string(arg) + " '" + text + "': expected a positive number";
+                return result;
+            }
+            (arg == "--fps" ? options.camera.fps : options.camera.fence_timeout_ms) = number;
+        } else if (arg == "--size") {
+            std::string text;
+            if (!value(text)) {
+                return result;
+            }
+            auto size = parse_mode(text);
+            if (!size || size->refresh_mhz != 0) {
+                result.error = "bad --size '" + text + "': expected WIDTHxHEIGHT";
+                return result;
+            }
+            options.camera.width = size->width;
+            options.camera.height = size->height;
         } else if (arg == "--mode") {
             std::string text;
             if (!value(text)) {

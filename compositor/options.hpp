@@ -15,8 +15,21 @@ struct OutputMode {
     int refresh_mhz = 0; // 0: whatever the backend prefers for that size
 };
 
+enum class SyncChoice { automatic, fence, dqbuf };
+
+struct CameraOptions {
+    std::string device;  // empty: the first capture device found
+    bool enabled = true; // --no-camera turns the built-in camera off
+    SyncChoice sync = SyncChoice::automatic;
+    int fence_timeout_ms = 0; // 0: four frame periods
+    int width = 0;            // 0: the output's size, for direct scanout
+    int height = 0;
+    int fps = 0; // 0: the camera's current rate
+};
+
 struct Options {
     std::optional<OutputMode> mode;
+    CameraOptions camera;
     std::string socket; // empty: the first free wayland-N
     int log_level = 1;  // 0 silent, 1 errors, 2 info, 3 debug (wlr_log_importance)
     bool help = false;
@@ -31,6 +44,7 @@ struct ParseResult {
 
 ParseResult parse_options(std::span<const char *const> args);
 std::optional<OutputMode> parse_mode(const std::string &text);
+std::optional<SyncChoice> parse_sync(const std::string &text);
 std::string usage();
 
 } // namespace fencecam

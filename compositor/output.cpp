@@ -77,6 +77,12 @@ void Output::handle_frame() {
     wlr_scene_output_send_frame_done(scene_output_, &now);
 }
 
+void Output::commit_if_idle() {
+    if (output_->enabled && !output_->frame_pending) {
+        wlr_scene_output_commit(scene_output_, nullptr);
+    }
+}
+
 // Nested backends ask for a new size when their window is resized.
 void Output::handle_request_state(wlr_output_event_request_state *event) {
     wlr_output_commit_state(output_, event->state);

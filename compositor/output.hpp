@@ -17,6 +17,11 @@ class Output {
 
     wlr_output *wlr() const { return output_; }
 
+    // Commits the scene now if the output is not waiting for a page flip:
+    // a camera frame latched while the display idles need not wait for the
+    // next frame event.
+    void commit_if_idle();
+
   private:
     bool apply_mode();
     void handle_frame();

@@ -1,7 +1,9 @@
 #include "server.hpp"
 
 #include <csignal>
+#include <cstdio>
 
+#include "camera_source.hpp"
 #include "output.hpp"
 #include "protocols.hpp"
 #include "seat.hpp"
@@ -55,6 +57,7 @@ bool Server::start(std::string &error) {
     // far from any camera test pattern, so tests can tell it apart.
     const float background_color[4] = {0.10f, 0.10f, 0.14f, 1.0f};
     background = wlr_scene_rect_create(&scene->tree, 16384, 16384, background_color);
+    camera_layer = wlr_scene_tree_create(&scene->tree);
     view_layer = wlr_scene_tree_create(&scene->tree);
 
     create_protocols(*this);
@@ -87,6 +90,13 @@ bool Server::start(std::string &error) {
         return false;
     }
 
+    // The camera starts once the backend has announced its outputs, so the
+    // frame size can match the output's for direct scanout.
+    if (options_.camera.enabled) {
+        camera = std::make_unique<CameraSource>(*this, camera_layer, options_.camera);
+        camera->start();
+    }
+
     // SIGINT and SIGTERM end wl_display_run, so ~Server tears everything
     // down in order instead of the process dying mid-frame.
     sigint_ = EventSource::signal(loop, SIGINT, [this] { terminate(); });
@@ -107,6 +117,12 @@ void Server::handle_action(Action action) {
     }
 }
 
+void Server::commit_idle_outputs() {
+    for (const auto &output : outputs_) {
+        output->commit_if_idle();
+    }
+}
+
 void Server::remove_output(Output *output) {
     outputs_.remove_if([output](const auto &owned) { return owned.get() == output; });
 }
@@ -123,6 +139,10 @@ Server::~Server() {
     sigterm_.reset();
     if (display) {
         wl_display_destroy_clients(display);
+    }
+    if (camera) {
+        std::fprintf(stderr, "fencecam: %s\n", camera->summary().c_str());
+        camera.reset();
     }
     new_toplevel_.disconnect();
     views_.clear();

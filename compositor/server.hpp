@@ -15,6 +15,7 @@
 
 namespace fencecam {
 
+class CameraSource;
 class Output;
 class Seat;
 class View;
@@ -47,12 +48,16 @@ class Server {
     wlr_xdg_shell *xdg_shell = nullptr;
     std::unique_ptr<Seat> seat;
 
-    // Scene layers, bottom to top: the background (the "no picture" colour),
-    // then views. Later issues add the camera below views and the HUD on top.
+    // Scene layers, bottom to top: the background, the built-in camera,
+    // then client views.
     wlr_scene_rect *background = nullptr;
+    wlr_scene_tree *camera_layer = nullptr;
     wlr_scene_tree *view_layer = nullptr;
+    std::unique_ptr<CameraSource> camera;
 
     const Options &options() const { return options_; }
+    Output *first_output() const { return outputs_.empty() ? nullptr : outputs_.front().get(); }
+    void commit_idle_outputs();
     void remove_output(Output *output);
     void remove_view(View *view);
 

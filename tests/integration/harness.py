@@ -60,6 +60,8 @@ def near(color, expected, tolerance=3):
 
 # The compositor's background colour (server.cpp), as 8-bit RGB.
 BACKGROUND = (26, 26, 36)
+# The built-in camera's "no signal" field (camera_source.cpp).
+NO_SIGNAL = (77, 10, 10)
 
 
 def build_dir():

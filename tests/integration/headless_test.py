@@ -26,10 +26,12 @@ class Headless(unittest.TestCase):
         """weston-simple-shm, the first (kiosk) view, fills the output with its pixels."""
         with harness.Compositor("--mode", "640x480",
                                 log_path=os.path.join(OUT_DIR, "simple-shm.log")) as comp:
+            # No camera here: the built-in camera's "no signal" field.
             empty = comp.screenshot(os.path.join(OUT_DIR, "simple-shm-0.ppm"))
             self.assertEqual((empty.width, empty.height), (640, 480))
             self.assertEqual(empty.region_colors(0, 0, 640, 480), {empty.pixel(0, 0)})
-            self.assertTrue(harness.near(empty.pixel(0, 0), harness.BACKGROUND), empty.pixel(0, 0))
+            self.assertTrue(harness.near(empty.pixel(0, 0), harness.NO_SIGNAL), empty.pixel(0, 0))
+            self.assertIn("no camera found", comp.log_text())
 
             comp.start_client("weston-simple-shm")
             first = comp.wait_for_screen(os.path.join(OUT_DIR, "simple-shm-1.ppm"),
@@ -44,6 +46,20 @@ class Headless(unittest.TestCase):
             self.assertTrue(shows_client(later))
             self.assertEqual(comp.terminate(), 0, comp.log_text())
             self.assertIn("fencecam: exiting", comp.log_text())
+
+    def test_no_camera_shows_background(self):
+        with harness.Compositor("--no-camera", "--mode", "320x240") as comp:
+            image = comp.screenshot(os.path.join(OUT_DIR, "no-camera.ppm"))
+            self.assertEqual(image.region_colors(0, 0, 320, 240), {image.pixel(0, 0)})
+            self.assertTrue(harness.near(image.pixel(0, 0), harness.BACKGROUND), image.pixel(0, 0))
+            self.assertNotIn("camera", comp.log_text().replace("--no-camera", ""))
+
+    def test_missing_camera_is_one_clear_line(self):
+        with harness.Compositor("--camera", "/dev/video99") as comp:
+            comp.wait_for_log("cannot open camera /dev/video99", timeout=10)
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+            lines = [line for line in comp.log_text().splitlines() if "/dev/video99" in line]
+            self.assertEqual(len(lines), 1, "said once, not at every retry:\n" + comp.log_text())
 
     def test_sigint_exits_cleanly(self):
         with harness.Compositor() as comp:

@@ -72,3 +72,26 @@ TEST(Options, VerbosityLevels) {
     EXPECT_EQ(parse({"-v"}).options.log_level, 2);
     EXPECT_EQ(parse({"--debug"}).options.log_level, 3);
 }
+
+TEST(Options, CameraOptions) {
+    auto result = parse({"--camera", "/dev/video3", "--sync", "fence", "--fence-timeout", "50",
+                         "--size", "640x480", "--fps", "30"});
+    ASSERT_TRUE(result.error.empty()) << result.error;
+    const auto &camera = result.options.camera;
+    EXPECT_EQ(camera.device, "/dev/video3");
+    EXPECT_EQ(camera.sync, fencecam::SyncChoice::fence);
+    EXPECT_EQ(camera.fence_timeout_ms, 50);
+    EXPECT_EQ(camera.width, 640);
+    EXPECT_EQ(camera.height, 480);
+    EXPECT_EQ(camera.fps, 30);
+    EXPECT_TRUE(camera.enabled);
+    EXPECT_FALSE(parse({"--no-camera"}).options.camera.enabled);
+}
+
+TEST(Options, BadCameraValuesNameTheOption) {
+    EXPECT_EQ(parse({"--sync", "maybe"}).error,
+              "bad --sync 'maybe': expected auto, fence or dqbuf");
+    EXPECT_EQ(parse({"--fps", "0"}).error, "bad --fps '0': expected a positive number");
+    EXPECT_EQ(parse({"--size", "640x480@60"}).error,
+              "bad --size '640x480@60': expected WIDTHxHEIGHT");
+}

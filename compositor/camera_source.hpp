@@ -1,0 +1,79 @@
+// The built-in camera: V4L2 frames on screen with zero copies, each one
+// latched only once the camera has signalled it complete.
+//
+// This file wires the parts together; each part is liftable on its own:
+//   V4l2Camera    (v4l2_camera.*)   the device, its format and dma-bufs
+//   FrameLatcher  (frame_latcher.*) when a frame may be shown and requeued
+//   DmabufBuffer  (dmabuf_buffer.*) a camera dma-buf as a wlr_buffer
+// Everything lives in the compositor's event loop: the video fd and the
+// fences are watched there, and no thread is needed.
+//
+// A camera that is missing, or fails mid-stream, leaves a "no signal"
+// picture, and fencecam keeps trying it every second.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "event_source.hpp"
+#include "frame_latcher.hpp"
+#include "listener.hpp"
+#include "options.hpp"
+#include "v4l2_camera.hpp"
+#include "wlr.hpp"
+
+namespace fencecam {
+
+class DmabufBuffer;
+class Server;
+
+class CameraSource {
+  public:
+    CameraSource(Server &server, wlr_scene_tree *layer, CameraOptions options);
+    ~CameraSource();
+    CameraSource(const CameraSource &) = delete;
+    CameraSource &operator=(const CameraSource &) = delete;
+
+    // Tries the camera now (e.g. once the first output exists).
+    void start();
+
+    // One line for the log at exit: what the camera did in this run.
+    std::string summary() const;
+
+  private:
+    bool open_and_stream(std::string &error);
+    SyncMode choose_sync_mode(std::vector<UniqueFd> &fences, std::string &why);
+    void stop();
+    void show_no_signal(bool on);
+    void retry_later();
+
+    void handle_video(uint32_t mask);
+    void latch(unsigned slot, const FrameTimes &times);
+    void requeue(unsigned slot);
+    UniqueFd export_fence(unsigned slot);
+    void handle_output_sample(wlr_scene_output_sample_event *event);
+
+    Server &server_;
+    CameraOptions options_;
+    wlr_scene_tree *layer_;
+    wlr_scene_rect *no_signal_;
+    wlr_scene_buffer *picture_;
+
+    std::unique_ptr<V4l2Camera> camera_;
+    std::vector<DmabufBuffer *> buffers_;
+    std::unique_ptr<FrameLatcher> latcher_;
+    EventSource video_watch_;
+    EventSource retry_timer_;
+    bool announced_missing_ = false;
+
+    // Totals over the whole run (a camera may come and go).
+    FrameLatcher::Counters totals_;
+    uint64_t scanout_samples_ = 0;
+    uint64_t composited_samples_ = 0;
+    int direct_scanout_ = -1;
+
+    Listener<wlr_scene_output_sample_event> output_sample_;
+};
+
+} // namespace fencecam

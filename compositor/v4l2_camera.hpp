@@ -1,0 +1,113 @@
+// A V4L2 capture device whose buffers leave as dma-bufs.
+//
+// Plain V4L2, no wlroots: open and query the device (single- or
+// multi-planar capture), negotiate a format that the display side accepts,
+// allocate MMAP buffers and export every plane with VIDIOC_EXPBUF, then
+// QBUF / DQBUF / STREAMON / STREAMOFF. The caller decides what "acceptable"
+// means (what the output can scan out, what the renderer can sample).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "unique_fd.hpp"
+
+namespace fencecam {
+
+// One plane as the display side sees it (DRM layout): which exported
+// dma-buf holds it, where it starts and how far apart its rows are.
+struct PlaneLayout {
+    unsigned memory_plane = 0; // index into CameraBuffer::dmabufs
+    uint32_t offset = 0;
+    uint32_t stride = 0;
+};
+
+struct CameraFormat {
+    uint32_t v4l2_fourcc = 0;
+    uint32_t drm_fourcc = 0;
+    int width = 0;
+    int height = 0;
+    std::vector<PlaneLayout> planes;
+    unsigned memory_planes = 1; // dma-bufs per buffer (NV12M: 2)
+};
+
+struct CameraBuffer {
+    std::vector<UniqueFd> dmabufs; // one per memory plane, exported O_RDWR
+};
+
+struct CaptureRequest {
+    int width = 0; // 0: the driver's current size
+    int height = 0;
+    int fps = 0; // 0: the driver's current rate
+    unsigned buffers = 4;
+};
+
+struct Dequeued {
+    unsigned index = 0;
+    bool error = false;    // V4L2_BUF_FLAG_ERROR: the frame is corrupt
+    uint32_t sequence = 0; // the driver's frame counter (gaps are drops)
+};
+
+class V4l2Camera {
+  public:
+    // The capture devices present, /dev/videoN sorted by N.
+    static std::vector<std::string> capture_devices();
+
+    // Opens `path` and checks it can stream video capture; nullptr and one
+    // actionable line in `error` otherwise.
+    static std::unique_ptr<V4l2Camera> open(const std::string &path, std::string &error);
+
+    // Picks the first of `drm_formats` (in order of preference) that the
+    // camera offers, sets it with the requested size and rate, allocates the
+    // buffers and exports them.
+    bool configure(const std::vector<uint32_t> &drm_formats, const CaptureRequest &request,
+                   std::string &error);
+
+    bool queue(unsigned index);
+    // The next completed buffer, or nothing if none is ready (EAGAIN) or the
+    // device failed; `failed()` tells the two apart.
+    std::optional<Dequeued> dequeue();
+    bool stream_on();
+    void stream_off();
+
+    bool failed() const { return failed_; }
+    const std::string &failure() const { return failure_; }
+    int fd() const { return fd_.get(); }
+    const std::string &path() const { return path_; }
+    const std::string &card() const { return card_; }
+    const std::string &driver() const { return driver_; }
+    const CameraFormat &format() const { return format_; }
+    const std::vector<CameraBuffer> &buffers() const { return buffers_; }
+
+    ~V4l2Camera();
+
+  private:
+    V4l2Camera(UniqueFd fd, std::string path)
+        : fd_(std::move(fd))
+        , path_(std::move(path)) {}
+    bool set_format(uint32_t v4l2_fourcc, uint32_t drm_fourcc, const CaptureRequest &request,
+                    std::string &error);
+    void set_frame_rate(int fps);
+    bool allocate(unsigned count, std::string &error);
+    void fail(const char *what);
+
+    UniqueFd fd_;
+    std::string path_;
+    std::string card_;
+    std::string driver_;
+    uint32_t buffer_type_ = 0; // V4L2_BUF_TYPE_VIDEO_CAPTURE(_MPLANE)
+    CameraFormat format_;
+    std::vector<CameraBuffer> buffers_;
+    bool streaming_ = false;
+    bool failed_ = false;
+    std::string failure_;
+};
+
+// The DRM fourcc for a V4L2 pixel format fencecam can show, or 0.
+uint32_t drm_format_for_v4l2(uint32_t v4l2_fourcc);
+
+} // namespace fencecam
