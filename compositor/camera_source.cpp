@@ -261,6 +261,10 @@ UniqueFd CameraSource::export_fence(unsigned slot) {
 
 void CameraSource::handle_video(uint32_t mask) {
     while (auto frame = camera_->dequeue()) {
+        if (first_sequence_ < 0) {
+            first_sequence_ = frame->sequence;
+        }
+        last_sequence_ = frame->sequence;
         latcher_->dequeued(frame->index, frame->error);
     }
     if (camera_->failed() || (mask & (WL_EVENT_ERROR | WL_EVENT_HANGUP))) {
@@ -335,13 +339,15 @@ std::string CameraSource::summary() const {
         counters.stale += latcher_->counters().stale;
         counters.stalls += latcher_->counters().stalls;
     }
-    char line[256];
+    char line[320];
     std::snprintf(line, sizeof line,
                   "camera: %" PRIu64 " frames latched, %" PRIu64 " errors, %" PRIu64
-                  " stale, %" PRIu64 " stalls; %" PRIu64 " samples by direct scanout, %" PRIu64
-                  " composited; %" PRIu64 " CPU reads of camera pixels",
+                  " stale, %" PRIu64 " stalls; V4L2 sequence %" PRId64 "..%" PRId64 "; %" PRIu64
+                  " samples by direct scanout, %" PRIu64 " composited; %" PRIu64
+                  " CPU reads of camera pixels",
                   counters.latched, counters.errors, counters.stale, counters.stalls,
-                  scanout_samples_, composited_samples_, DmabufBuffer::cpu_reads());
+                  first_sequence_, last_sequence_, scanout_samples_, composited_samples_,
+                  DmabufBuffer::cpu_reads());
     return line;
 }
 

@@ -69,6 +69,8 @@ class CameraSource {
 
     // Totals over the whole run (a camera may come and go).
     FrameLatcher::Counters totals_;
+    int64_t first_sequence_ = -1; // the driver's frame counter, as DQBUF saw it
+    int64_t last_sequence_ = -1;
     uint64_t scanout_samples_ = 0;
     uint64_t composited_samples_ = 0;
     int direct_scanout_ = -1;

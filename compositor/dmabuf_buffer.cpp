@@ -40,7 +40,6 @@ DmabufBuffer::DmabufBuffer(const wlr_dmabuf_attributes &attributes)
 }
 
 DmabufBuffer::~DmabufBuffer() {
-    wl_list_remove(&release_.link);
     if (mapping_) {
         munmap(mapping_, mapping_size_);
     }
@@ -58,7 +57,9 @@ DmabufBuffer *DmabufBuffer::from(wlr_buffer *buffer) {
 
 void DmabufBuffer::handle_destroy(wlr_buffer *buffer) {
     DmabufBuffer *self = from(buffer);
-    // wlroots 0.20: an impl's destroy must finish the base buffer itself.
+    // wlroots 0.20: an impl's destroy must finish the base buffer itself,
+    // and asserts that nobody listens to it any more.
+    wl_list_remove(&self->release_.link);
     wlr_buffer_finish(buffer);
     delete self;
 }

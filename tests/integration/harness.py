@@ -73,20 +73,39 @@ def fencecam_binary():
     return os.environ.get("FENCECAM") or os.path.join(build_dir(), "compositor", "fencecam")
 
 
+def backend_env(backend, renderer):
+    """The environment that makes wlroots pick `backend` and `renderer`.
+
+    drm: the VM's vkms card (tools/vm names it in FENCECAM_VKMS) with
+    libinput; the noop seat opens devices directly, as root. gles2 on vkms
+    runs on llvmpipe, which wlroots only accepts when told to.
+    """
+    env = {"WLR_RENDERER": renderer}
+    if backend == "headless":
+        env.update({"WLR_BACKENDS": "headless", "WLR_HEADLESS_OUTPUTS": "1"})
+    elif backend == "drm":
+        vkms = os.environ.get("FENCECAM_VKMS")
+        if not vkms:
+            raise AssertionError("no vkms card: run this inside tools/vm")
+        env.update({"WLR_BACKENDS": "drm,libinput", "WLR_DRM_DEVICES": vkms,
+                    "LIBSEAT_BACKEND": "noop"})
+        if renderer == "gles2":
+            env["WLR_RENDERER_ALLOW_SOFTWARE"] = "1"
+    else:
+        raise ValueError(backend)
+    return env
+
+
 class Compositor:
     """fencecam in a private XDG_RUNTIME_DIR, stopped with SIGTERM on exit."""
 
-    def __init__(self, *args, env=None, log_path=None):
+    def __init__(self, *args, env=None, log_path=None, backend="headless", renderer="pixman"):
         self.runtime_dir = tempfile.mkdtemp(prefix="fencecam-xdg-")
         os.chmod(self.runtime_dir, 0o700)
         self.socket = "fencecam-test"
         self.env = dict(os.environ)
-        self.env.update({
-            "XDG_RUNTIME_DIR": self.runtime_dir,
-            "WLR_BACKENDS": "headless",
-            "WLR_RENDERER": "pixman",
-            "WLR_HEADLESS_OUTPUTS": "1",
-        })
+        self.env["XDG_RUNTIME_DIR"] = self.runtime_dir
+        self.env.update(backend_env(backend, renderer))
         self.env.pop("WAYLAND_DISPLAY", None)
         self.env.pop("DISPLAY", None)
         self.env.update(env or {})
@@ -114,7 +133,8 @@ class Compositor:
         shutil.rmtree(self.runtime_dir, ignore_errors=True)
 
     def log_text(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.log_path) as f:
             return f.read()
 
@@ -135,9 +155,10 @@ class Compositor:
         env["WAYLAND_DISPLAY"] = self.socket
         return env
 
-    def start_client(self, *command):
-        client = subprocess.Popen(command, env=self.client_env(), stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
+    def start_client(self, *command, log_path=None):
+        output = open(log_path, "w") if log_path else subprocess.DEVNULL
+        client = subprocess.Popen(command, env=self.client_env(), stdout=output,
+                                  stderr=subprocess.STDOUT)
         self.clients.append(client)
         return client
 
@@ -157,7 +178,68 @@ class Compositor:
             time.sleep(0.2)
         raise AssertionError(f"the screen never showed what was expected; last: {path}")
 
+    def count_in_log(self, text):
+        return self.log_text().count(text)
+
+    def wait_for_count(self, text, count, timeout):
+        deadline = time.monotonic() + timeout
+        while self.count_in_log(text) < count:
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise AssertionError(f"'{text}' not seen {count} times:\n" + self.log_text())
+            time.sleep(0.1)
+
     def terminate(self, timeout=20):
         """SIGTERM, then the exit status (the process must exit by itself)."""
         self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout=timeout)
+
+
+def camera_summary(log):
+    """The counters of fencecam's exit line 'camera: N frames latched, ...'."""
+    import re
+    match = re.search(
+        r"camera: (\d+) frames latched, (\d+) errors, (\d+) stale, (\d+) stalls; "
+        r"V4L2 sequence (-?\d+)\.\.(-?\d+); (\d+) samples by direct scanout, (\d+) composited; "
+        r"(\d+) CPU reads", log)
+    if not match:
+        raise AssertionError("no camera summary in the log:\n" + log)
+    keys = ["latched", "errors", "stale", "stalls", "first_sequence", "last_sequence",
+            "scanout_samples", "composited_samples", "cpu_reads"]
+    return dict(zip(keys, map(int, match.groups())))
+
+
+class UinputKeyboard:
+    """A keyboard made with /dev/uinput: its keys travel through the kernel's
+    input layer, udev and libinput like a real one's."""
+
+    NAME = "fencecam test keyboard"
+    EV_SYN, EV_KEY = 0, 1
+    UI_SET_EVBIT, UI_SET_KEYBIT = 0x40045564, 0x40045565
+    UI_DEV_SETUP, UI_DEV_CREATE, UI_DEV_DESTROY = 0x405C5503, 0x5501, 0x5502
+
+    def __init__(self, keys):
+        import fcntl
+        import struct
+        self._struct = struct
+        self.fd = os.open("/dev/uinput", os.O_WRONLY | os.O_NONBLOCK)
+        fcntl.ioctl(self.fd, self.UI_SET_EVBIT, self.EV_KEY)
+        for key in keys:
+            fcntl.ioctl(self.fd, self.UI_SET_KEYBIT, key)
+        # struct uinput_setup: input_id (bustype=BUS_VIRTUAL, vendor, product,
+        # version), name[80], ff_effects_max.
+        setup = struct.pack("HHHH80sI", 0x06, 0x1, 0x1, 1, self.NAME.encode(), 0)
+        fcntl.ioctl(self.fd, self.UI_DEV_SETUP, setup)
+        fcntl.ioctl(self.fd, self.UI_DEV_CREATE)
+
+    def _event(self, type_, code, value):
+        os.write(self.fd, self._struct.pack("qqHHi", 0, 0, type_, code, value))
+
+    def tap(self, key):
+        for value in (1, 0):
+            self._event(self.EV_KEY, key, value)
+            self._event(self.EV_SYN, 0, 0)
+
+    def close(self):
+        import fcntl
+        fcntl.ioctl(self.fd, self.UI_DEV_DESTROY)
+        os.close(self.fd)
