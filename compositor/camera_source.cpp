@@ -52,15 +52,12 @@ CameraSource::CameraSource(Server &server, wlr_scene_tree *layer, CameraOptions 
     const float no_signal_color[4] = {0.30f, 0.04f, 0.04f, 1.0f};
     no_signal_ = wlr_scene_rect_create(layer_, 16384, 16384, no_signal_color);
     picture_ = wlr_scene_buffer_create(layer_, nullptr);
-    output_sample_.connect(
-        &picture_->events.output_sample,
-        [this](wlr_scene_output_sample_event *event) { handle_output_sample(event); });
+    scanout_.watch(picture_);
     retry_timer_ = EventSource::timer(server_.loop, [this] { start(); });
 }
 
 CameraSource::~CameraSource() {
     stop();
-    output_sample_.disconnect();
 }
 
 void CameraSource::start() {
@@ -295,15 +292,6 @@ void CameraSource::requeue(unsigned slot) {
     latcher_->queued(slot, latcher_->mode() == SyncMode::dqbuf ? UniqueFd() : export_fence(slot));
 }
 
-void CameraSource::handle_output_sample(wlr_scene_output_sample_event *event) {
-    (event->direct_scanout ? scanout_samples_ : composited_samples_)++;
-    if (event->direct_scanout != (direct_scanout_ == 1)) {
-        direct_scanout_ = event->direct_scanout ? 1 : 0;
-        wlr_log(WLR_INFO, "camera on %s: %s", event->output->output->name,
-                event->direct_scanout ? "direct scanout" : "composited");
-    }
-}
-
 void CameraSource::stop() {
     video_watch_.reset();
     if (latcher_) {
@@ -346,8 +334,8 @@ std::string CameraSource::summary() const {
                   " samples by direct scanout, %" PRIu64 " composited; %" PRIu64
                   " CPU reads of camera pixels",
                   counters.latched, counters.errors, counters.stale, counters.stalls,
-                  first_sequence_, last_sequence_, scanout_samples_, composited_samples_,
-                  DmabufBuffer::cpu_reads());
+                  first_sequence_, last_sequence_, scanout_.scanout_samples(),
+                  scanout_.composited_samples(), DmabufBuffer::cpu_reads());
     return line;
 }
 

@@ -20,6 +20,7 @@
 #include "frame_latcher.hpp"
 #include "listener.hpp"
 #include "options.hpp"
+#include "scanout_report.hpp"
 #include "v4l2_camera.hpp"
 #include "wlr.hpp"
 
@@ -52,7 +53,6 @@ class CameraSource {
     void latch(unsigned slot, const FrameTimes &times);
     void requeue(unsigned slot);
     UniqueFd export_fence(unsigned slot);
-    void handle_output_sample(wlr_scene_output_sample_event *event);
 
     Server &server_;
     CameraOptions options_;
@@ -71,11 +71,7 @@ class CameraSource {
     FrameLatcher::Counters totals_;
     int64_t first_sequence_ = -1; // the driver's frame counter, as DQBUF saw it
     int64_t last_sequence_ = -1;
-    uint64_t scanout_samples_ = 0;
-    uint64_t composited_samples_ = 0;
-    int direct_scanout_ = -1;
-
-    Listener<wlr_scene_output_sample_event> output_sample_;
+    ScanoutReport scanout_{"camera"};
 };
 
 } // namespace fencecam

@@ -64,13 +64,12 @@ class Seat::Keyboard {
     Listener<> destroy_;
 };
 
+// wlr_cursor tracks the pointer across the output layout and draws the image;
+// the xcursor theme supplies the image when no client sets one.
 Seat::Seat(Server &server)
     : server_(server)
     , seat_(wlr_seat_create(server.display, "seat0"))
-    ,
-    // wlr_cursor tracks the pointer across the output layout and draws the
-    // image; the xcursor theme supplies the image when no client sets one.
-    cursor_(wlr_cursor_create())
+    , cursor_(wlr_cursor_create())
     , cursor_theme_(wlr_xcursor_manager_create(nullptr, 24)) {
     wlr_cursor_attach_output_layout(cursor_.get(), server.output_layout);
 
