@@ -12,12 +12,14 @@
 // picture, and fencecam keeps trying it every second.
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "event_source.hpp"
 #include "frame_latcher.hpp"
+#include "frame_stats.hpp"
 #include "listener.hpp"
 #include "options.hpp"
 #include "scanout_report.hpp"
@@ -31,7 +33,7 @@ class Server;
 
 class CameraSource {
   public:
-    CameraSource(Server &server, wlr_scene_tree *layer, CameraOptions options);
+    CameraSource(Server &server, wlr_scene_tree *layer, CameraOptions options, FrameStats &stats);
     ~CameraSource();
     CameraSource(const CameraSource &) = delete;
     CameraSource &operator=(const CameraSource &) = delete;
@@ -53,9 +55,13 @@ class CameraSource {
     void latch(unsigned slot, const FrameTimes &times);
     void requeue(unsigned slot);
     UniqueFd export_fence(unsigned slot);
+    void handle_sample(wlr_scene_output_sample_event *event);
+    void handle_present(wlr_output_event_present *event);
+    void finish_record(size_t index, int64_t present_ns);
 
     Server &server_;
     CameraOptions options_;
+    FrameStats &stats_;
     wlr_scene_tree *layer_;
     wlr_scene_rect *no_signal_;
     wlr_scene_buffer *picture_;
@@ -72,6 +78,15 @@ class CameraSource {
     int64_t first_sequence_ = -1; // the driver's frame counter, as DQBUF saw it
     int64_t last_sequence_ = -1;
     ScanoutReport scanout_{"camera"};
+
+    // Frames latched and not yet on screen. A frame is tied to the commit
+    // that first samples it, and that commit's page flip is its present time.
+    struct InFlight {
+        FrameRecord record;
+        uint32_t commit_seq = 0; // 0: not sampled by any commit yet
+    };
+    std::deque<InFlight> in_flight_;
+    Listener<wlr_output_event_present> present_;
 };
 
 } // namespace fencecam

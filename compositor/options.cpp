@@ -62,6 +62,7 @@ std::string usage() {
            "  --fence-timeout MS  give up on a frame whose fence has not signalled by then\n"
            "                    (default: four frame periods)\n"
            "  --size WxH        camera size (default: the output's, for direct scanout)\n"
+           "  --stats FILE      write one JSON line of timings a frame\n"
            "  --fps N           camera frame rate (default: the camera's)\n"
            "  --socket NAME     Wayland socket name (default: the first free wayland-N)\n"
            "  -v, --verbose     log wlroots information messages\n"
@@ -99,6 +100,10 @@ ParseResult parse_options(std::span<const char *const> args) {
             options.log_level = 3;
         } else if (arg == "--socket") {
             if (!value(options.socket)) {
+                return result;
+            }
+        } else if (arg == "--stats") {
+            if (!value(options.stats)) {
                 return result;
             }
         } else if (arg == "--camera") {

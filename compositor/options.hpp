@@ -31,6 +31,7 @@ struct Options {
     std::optional<OutputMode> mode;
     CameraOptions camera;
     std::string socket; // empty: the first free wayland-N
+    std::string stats;  // --stats FILE: one JSON line a frame
     int log_level = 1;  // 0 silent, 1 errors, 2 info, 3 debug (wlr_log_importance)
     bool help = false;
     bool version = false;

@@ -29,6 +29,9 @@ void ScanoutReport::watch_tree(wlr_scene_tree *tree) {
 
 void ScanoutReport::handle_sample(wlr_scene_output_sample_event *event) {
     (event->direct_scanout ? scanout_samples_ : composited_samples_)++;
+    if (on_sample_) {
+        on_sample_(event);
+    }
     if (event->direct_scanout == (direct_scanout_ == 1)) {
         return;
     }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <string>
 
@@ -29,6 +30,10 @@ class ScanoutReport {
     // tree may have grown, e.g. a client added a subsurface).
     void watch_tree(wlr_scene_tree *tree);
     void rename(std::string name) { name_ = std::move(name); }
+    // Also called with every sample (e.g. to learn which commit shows a frame).
+    void set_sample_handler(std::function<void(wlr_scene_output_sample_event *)> handler) {
+        on_sample_ = std::move(handler);
+    }
 
     uint64_t scanout_samples() const { return scanout_samples_; }
     uint64_t composited_samples() const { return composited_samples_; }
@@ -44,6 +49,7 @@ class ScanoutReport {
 
     std::string name_;
     std::list<Watched> watched_;
+    std::function<void(wlr_scene_output_sample_event *)> on_sample_;
     int direct_scanout_ = -1; // the last verdict; -1 before the first sample
     uint64_t scanout_samples_ = 0;
     uint64_t composited_samples_ = 0;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "camera_source.hpp"
+#include "frame_stats.hpp"
 #include "output.hpp"
 #include "protocols.hpp"
 #include "seat.hpp"
@@ -23,6 +24,10 @@ std::unique_ptr<Server> Server::create(const Options &options, std::string &erro
 }
 
 bool Server::start(std::string &error) {
+    stats = FrameStats::create(options_.stats, error);
+    if (!stats) {
+        return false;
+    }
     display = wl_display_create();
     loop = wl_display_get_event_loop(display);
 
@@ -93,7 +98,7 @@ bool Server::start(std::string &error) {
     // The camera starts once the backend has announced its outputs, so the
     // frame size can match the output's for direct scanout.
     if (options_.camera.enabled) {
-        camera = std::make_unique<CameraSource>(*this, camera_layer, options_.camera);
+        camera = std::make_unique<CameraSource>(*this, camera_layer, options_.camera, *stats);
         camera->start();
     }
 
@@ -143,6 +148,7 @@ Server::~Server() {
     if (camera) {
         std::fprintf(stderr, "fencecam: %s\n", camera->summary().c_str());
         camera.reset();
+        std::fprintf(stderr, "fencecam: %s\n", stats->summary().c_str());
     }
     new_toplevel_.disconnect();
     views_.clear();

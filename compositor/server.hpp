@@ -16,6 +16,7 @@
 namespace fencecam {
 
 class CameraSource;
+class FrameStats;
 class Output;
 class Seat;
 class View;
@@ -53,6 +54,7 @@ class Server {
     wlr_scene_rect *background = nullptr;
     wlr_scene_tree *camera_layer = nullptr;
     wlr_scene_tree *view_layer = nullptr;
+    std::unique_ptr<FrameStats> stats;
     std::unique_ptr<CameraSource> camera;
 
     const Options &options() const { return options_; }

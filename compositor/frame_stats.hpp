@@ -1,0 +1,61 @@
+// Per-frame latency records and their summary.
+//
+// One record a frame: when it was queued to the producer, when the producer
+// signalled it ready (fence timestamp or DQBUF), when the compositor latched
+// it, when the display showed it (the page flip), and whether it got there
+// without a copy. `--stats FILE` writes them as JSON lines, which
+// tools/plot-stats turns into pictures; the summary goes to the log at exit.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fencecam {
+
+struct FrameRecord {
+    std::string source = "camera";
+    std::string mode; // sync mode: fence, dqbuf, explicit
+    uint64_t sequence = 0;
+    int64_t queued_ns = -1;
+    int64_t ready_ns = -1;
+    int64_t latched_ns = -1;
+    int64_t present_ns = -1; // -1: never presented (replaced before a flip)
+    bool zero_copy = false;  // scanned out as it is, no composition
+};
+
+// Mean and percentiles of a set of durations, in milliseconds.
+struct Distribution {
+    size_t count = 0;
+    double mean_ms = 0;
+    double p50_ms = 0;
+    double p99_ms = 0;
+};
+
+Distribution distribution(std::vector<int64_t> durations_ns);
+
+class FrameStats {
+  public:
+    // Without a path, records are only summarised.
+    static std::unique_ptr<FrameStats> create(const std::string &path, std::string &error);
+    ~FrameStats();
+
+    void record(const FrameRecord &frame);
+    std::string summary() const;
+
+    static std::string to_json(const FrameRecord &frame);
+
+  private:
+    FrameStats() = default;
+
+    std::FILE *file_ = nullptr;
+    size_t frames_ = 0;
+    size_t presented_ = 0;
+    size_t zero_copy_ = 0;
+    std::vector<int64_t> ready_to_present_ns_;
+    std::vector<int64_t> latch_wait_ns_;
+};
+
+} // namespace fencecam
