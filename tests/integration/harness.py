@@ -162,9 +162,9 @@ class Compositor:
         self.clients.append(client)
         return client
 
-    def screenshot(self, path):
-        subprocess.run(["grim", "-t", "ppm", path], env=self.client_env(), check=True,
-                       timeout=30)
+    def screenshot(self, path, cursor=False):
+        subprocess.run(["grim", *(["-c"] if cursor else []), "-t", "ppm", path],
+                       env=self.client_env(), check=True, timeout=30)
         return read_ppm(path)
 
     def wait_for_screen(self, path, predicate, timeout):
@@ -208,38 +208,64 @@ def camera_summary(log):
     return dict(zip(keys, map(int, match.groups())))
 
 
-class UinputKeyboard:
-    """A keyboard made with /dev/uinput: its keys travel through the kernel's
-    input layer, udev and libinput like a real one's."""
+class UinputDevice:
+    """An input device made with /dev/uinput: its events travel through the
+    kernel's input layer, udev and libinput like a real device's."""
 
-    NAME = "fencecam test keyboard"
-    EV_SYN, EV_KEY = 0, 1
-    UI_SET_EVBIT, UI_SET_KEYBIT = 0x40045564, 0x40045565
+    EV_SYN, EV_KEY, EV_REL = 0, 1, 2
+    UI_SET_EVBIT, UI_SET_KEYBIT, UI_SET_RELBIT = 0x40045564, 0x40045565, 0x40045566
     UI_DEV_SETUP, UI_DEV_CREATE, UI_DEV_DESTROY = 0x405C5503, 0x5501, 0x5502
 
-    def __init__(self, keys):
+    def __init__(self, name, keys=(), relative_axes=()):
         import fcntl
         import struct
         self._struct = struct
         self.fd = os.open("/dev/uinput", os.O_WRONLY | os.O_NONBLOCK)
-        fcntl.ioctl(self.fd, self.UI_SET_EVBIT, self.EV_KEY)
+        if keys:
+            fcntl.ioctl(self.fd, self.UI_SET_EVBIT, self.EV_KEY)
         for key in keys:
             fcntl.ioctl(self.fd, self.UI_SET_KEYBIT, key)
+        if relative_axes:
+            fcntl.ioctl(self.fd, self.UI_SET_EVBIT, self.EV_REL)
+        for axis in relative_axes:
+            fcntl.ioctl(self.fd, self.UI_SET_RELBIT, axis)
         # struct uinput_setup: input_id (bustype=BUS_VIRTUAL, vendor, product,
         # version), name[80], ff_effects_max.
-        setup = struct.pack("HHHH80sI", 0x06, 0x1, 0x1, 1, self.NAME.encode(), 0)
+        setup = struct.pack("HHHH80sI", 0x06, 0x1, 0x1, 1, name.encode(), 0)
         fcntl.ioctl(self.fd, self.UI_DEV_SETUP, setup)
         fcntl.ioctl(self.fd, self.UI_DEV_CREATE)
 
     def _event(self, type_, code, value):
         os.write(self.fd, self._struct.pack("qqHHi", 0, 0, type_, code, value))
 
-    def tap(self, key):
-        for value in (1, 0):
-            self._event(self.EV_KEY, key, value)
-            self._event(self.EV_SYN, 0, 0)
-
     def close(self):
         import fcntl
         fcntl.ioctl(self.fd, self.UI_DEV_DESTROY)
         os.close(self.fd)
+
+
+class UinputPointer(UinputDevice):
+    """A relative mouse (libinput wants a button to call it a pointer)."""
+
+    NAME = "fencecam test mouse"
+    REL_X, REL_Y, BTN_LEFT = 0, 1, 0x110
+
+    def __init__(self):
+        super().__init__(self.NAME, keys=[self.BTN_LEFT], relative_axes=[self.REL_X, self.REL_Y])
+
+    def move(self, dx, dy):
+        self._event(self.EV_REL, self.REL_X, dx)
+        self._event(self.EV_REL, self.REL_Y, dy)
+        self._event(self.EV_SYN, 0, 0)
+
+
+class UinputKeyboard(UinputDevice):
+    NAME = "fencecam test keyboard"
+
+    def __init__(self, keys):
+        super().__init__(self.NAME, keys=keys)
+
+    def tap(self, key):
+        for value in (1, 0):
+            self._event(self.EV_KEY, key, value)
+            self._event(self.EV_SYN, 0, 0)
