@@ -255,16 +255,22 @@ bool V4l2Camera::allocate(unsigned count, std::string &error) {
     return true;
 }
 
-bool V4l2Camera::queue(unsigned index) {
-    v4l2_plane planes[VIDEO_MAX_PLANES]{};
+// A v4l2_buffer of this queue; multi-planar ones point at room for planes.
+v4l2_buffer V4l2Camera::buffer_descriptor(v4l2_plane *planes) const {
     v4l2_buffer buf{};
     buf.type = buffer_type_;
     buf.memory = V4L2_MEMORY_MMAP;
-    buf.index = index;
     if (is_multiplanar(buffer_type_)) {
         buf.m.planes = planes;
         buf.length = format_.memory_planes;
     }
+    return buf;
+}
+
+bool V4l2Camera::queue(unsigned index) {
+    v4l2_plane planes[VIDEO_MAX_PLANES]{};
+    v4l2_buffer buf = buffer_descriptor(planes);
+    buf.index = index;
     if (xioctl(fd_.get(), VIDIOC_QBUF, &buf) != 0) {
         fail("VIDIOC_QBUF");
         return false;
@@ -274,13 +280,7 @@ bool V4l2Camera::queue(unsigned index) {
 
 std::optional<Dequeued> V4l2Camera::dequeue() {
     v4l2_plane planes[VIDEO_MAX_PLANES]{};
-    v4l2_buffer buf{};
-    buf.type = buffer_type_;
-    buf.memory = V4L2_MEMORY_MMAP;
-    if (is_multiplanar(buffer_type_)) {
-        buf.m.planes = planes;
-        buf.length = format_.memory_planes;
-    }
+    v4l2_buffer buf = buffer_descriptor(planes);
     if (xioctl(fd_.get(), VIDIOC_DQBUF, &buf) != 0) {
         if (errno != EAGAIN) {
             fail("VIDIOC_DQBUF");

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <linux/videodev2.h>
+
 #include "unique_fd.hpp"
 
 namespace fencecam {
@@ -94,6 +96,7 @@ class V4l2Camera {
     void set_frame_rate(int fps);
     bool allocate(unsigned count, std::string &error);
     void fail(const char *what);
+    v4l2_buffer buffer_descriptor(v4l2_plane *planes) const;
 
     UniqueFd fd_;
     std::string path_;
