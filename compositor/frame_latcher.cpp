@@ -36,13 +36,13 @@ FrameLatcher::FrameLatcher(wl_event_loop *loop, SyncMode mode,
     timeout_ = EventSource::timer(loop_, [this] { abandon_oldest(); });
 }
 
-void FrameLatcher::queued(unsigned index, UniqueFd fence) {
+void FrameLatcher::queued(unsigned index, UniqueFd fence, int64_t queued_ns) {
     Slot &slot = slots_.at(index);
     assert(!slot.with_producer && !slot.with_scene);
     slot = Slot{};
     slot.sequence = next_sequence_++;
     slot.with_producer = true;
-    slot.queued_ns = monotonic_ns();
+    slot.queued_ns = queued_ns >= 0 ? queued_ns : monotonic_ns();
     if (mode_ == SyncMode::dqbuf) {
         return;
     }

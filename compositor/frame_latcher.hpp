@@ -84,8 +84,9 @@ class FrameLatcher {
 
     // The producer has the slot (after QBUF, or after STREAMON for slots
     // queued before it). `fence` is required in fence and explicit modes and
-    // must be empty in dqbuf mode.
-    void queued(unsigned slot, UniqueFd fence);
+    // must be empty in dqbuf mode. `queued_ns`: when QBUF happened, if not
+    // just now (buffers queued before STREAMON are handed over after it).
+    void queued(unsigned slot, UniqueFd fence, int64_t queued_ns = -1);
 
     // DQBUF returned the slot; `error` if it was flagged V4L2_BUF_FLAG_ERROR.
     void dequeued(unsigned slot, bool error);

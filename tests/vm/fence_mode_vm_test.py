@@ -1,6 +1,6 @@
 """fencecam's `fence` sync mode on our patched kernel modules (kernel/):
 vivid loaded with release_fences=1, so every queued camera buffer carries a
-vb2 release fence. Runs inside `tools/vm --patched-vb2`.
+vb2 release fence. Runs inside `FENCECAM_VB2_FENCES=1 tools/vm`.
 
 The rules of the brief, checked end to end:
   1. every latched frame was latched at or after its fence's signal time;
@@ -23,6 +23,10 @@ import harness  # noqa: E402
 from compositor_vm_test import MODE, OUT_DIR, set_vivid_format, vivid  # noqa: E402
 
 
+# vkms' refresh period at 640x480@59.94.
+REFRESH_NS = 16_683_350
+
+
 def vivid_control(name, value):
     subprocess.run(["v4l2-ctl", "-d", vivid(), "-c", f"{name}={value}"], check=True, timeout=20)
 
@@ -37,7 +41,7 @@ class FenceMode(unittest.TestCase):
         os.makedirs(OUT_DIR, exist_ok=True)
         with open("/sys/module/vivid/parameters/release_fences") as param:
             if "1" not in param.read():
-                raise AssertionError("vivid runs without release fences: use tools/vm --patched-vb2")
+                raise AssertionError("vivid runs without release fences: use FENCECAM_VB2_FENCES=1 tools/vm")
         set_vivid_format()
 
     def run_camera(self, name, seconds, during=None, extra=()):
@@ -66,7 +70,11 @@ class FenceMode(unittest.TestCase):
             self.assertGreaterEqual(frame["latched_ns"], frame["ready_ns"], frame)
             self.assertGreaterEqual(frame["ready_ns"], frame["queued_ns"], frame)
             if frame["present_ns"] is not None:
-                self.assertGreaterEqual(frame["present_ns"], frame["latched_ns"], frame)
+                # present_ns is vkms' vblank timestamp: the time its vblank
+                # timer was due, and under TCG that timer fires late, so a
+                # flip committed just after the due time still reports it.
+                self.assertGreaterEqual(frame["present_ns"] + REFRESH_NS, frame["latched_ns"],
+                                        frame)
         presented = [f for f in frames if f["present_ns"] is not None]
         self.assertGreater(len(presented), 10)
         self.assertTrue(all(f["zero_copy"] for f in presented), "direct scanout on vkms")
