@@ -1,0 +1,164 @@
+#include "implicit_sync_waiter.hpp"
+
+#include <list>
+
+#include <sys/types.h>
+
+#include "event_source.hpp"
+#include "listener.hpp"
+#include "sync_file.hpp"
+#include "unique_fd.hpp"
+
+namespace fencecam {
+
+namespace {
+
+// The fences a reader of this buffer waits for: the write fences of every
+// plane, merged into one sync_file. Empty if the kernel cannot export them
+// (before Linux 6.0): then there is nothing to wait with, and the commit is
+// applied as wlroots alone would.
+UniqueFd export_buffer_write_fences(const wlr_dmabuf_attributes &dmabuf) {
+    UniqueFd fences;
+    for (int plane = 0; plane < dmabuf.n_planes; ++plane) {
+        UniqueFd plane_fences = export_write_fences(dmabuf.fd[plane]);
+        if (!plane_fences) {
+            return UniqueFd();
+        }
+        fences =
+            fences ? merge_sync_files(fences.get(), plane_fences.get()) : std::move(plane_fences);
+        if (!fences) {
+            return UniqueFd();
+        }
+    }
+    return fences;
+}
+
+// One surface's held commits. It lives as long as the surface.
+class SurfaceWaiter {
+  public:
+    SurfaceWaiter(wlr_surface *surface, wl_event_loop *loop, std::chrono::milliseconds timeout)
+        : surface_(surface)
+        , loop_(loop)
+        , timeout_(timeout) {
+        client_commit_.connect(&surface->events.client_commit, [this] { handle_client_commit(); });
+        destroy_.connect(&surface->events.destroy, [this] { delete this; });
+    }
+    SurfaceWaiter(const SurfaceWaiter &) = delete;
+    SurfaceWaiter &operator=(const SurfaceWaiter &) = delete;
+
+  private:
+    // A commit wlroots keeps cached (not applied) until we unlock `seq`.
+    struct HeldCommit {
+        uint32_t seq = 0;
+        UniqueFd fences;
+        EventSource watch;
+        EventSource timer;
+    };
+    using Held = std::list<HeldCommit>::iterator;
+
+    // wl_surface.commit, before wlroots applies or caches the pending state.
+    void handle_client_commit() {
+        const wlr_surface_state &pending = surface_->pending;
+        if (!(pending.committed & WLR_SURFACE_STATE_BUFFER) || !pending.buffer) {
+            return;
+        }
+        // Explicit sync: the acquire point, not implicit fences, says when
+        // the buffer is ready.
+        if (wlr_linux_drm_syncobj_v1_get_surface_state(surface_)) {
+            return;
+        }
+        // wl_shm and single-pixel buffers have no producer to wait for.
+        wlr_dmabuf_attributes dmabuf;
+        if (!wlr_buffer_get_dmabuf(pending.buffer, &dmabuf)) {
+            return;
+        }
+        UniqueFd fences = export_buffer_write_fences(dmabuf);
+        if (!fences) {
+            return;
+        }
+        // Most commits find their fences signalled already: nothing to hold.
+        switch (read_sync_file(fences.get()).status) {
+        case FenceState::Status::signalled:
+            return;
+        case FenceState::Status::error:
+        case FenceState::Status::pending:
+            break;
+        }
+        hold(std::move(fences));
+    }
+
+    void hold(UniqueFd fences) {
+        Held held = held_.emplace(held_.end());
+        held->seq = wlr_surface_lock_pending(surface_);
+        held->fences = std::move(fences);
+        // A sync_file polls readable once all its fences have signalled,
+        // with or without an error.
+        held->watch = EventSource::fd(loop_, held->fences.get(), WL_EVENT_READABLE,
+                                      [this, held](uint32_t) { handle_fences(held, false); });
+        held->timer = EventSource::timer(loop_, [this, held] { handle_fences(held, true); });
+        held->timer.arm(static_cast<int>(timeout_.count()));
+    }
+
+    void handle_fences(Held held, bool timed_out) {
+        // Read the fences even when the timer fired: after a long stall of the
+        // event loop the timer and the fence can be ready in the same round.
+        const FenceState state = read_sync_file(held->fences.get());
+        if (state.status == FenceState::Status::pending && !timed_out) {
+            return; // a spurious wake-up
+        }
+        const uint32_t seq = held->seq;
+        held_.erase(held);
+        if (state.status == FenceState::Status::signalled) {
+            // Applies this commit, and any later ones that were only
+            // waiting for it to go first.
+            wlr_surface_unlock_cached(surface_, seq);
+            return;
+        }
+        // The commit stays locked: it is never shown, and wlroots frees it
+        // with the surface when the client goes.
+        wl_client *client = wl_resource_get_client(surface_->resource);
+        pid_t pid = 0;
+        wl_client_get_credentials(client, &pid, nullptr, nullptr);
+        const char *why = state.status == FenceState::Status::error
+                              ? "its dma-buf's write fence signalled an error"
+                              : "its dma-buf's write fence did not signal in time";
+        wlr_log(WLR_ERROR,
+                "client (pid %d) disconnected: %s (bound %lld ms); its frame was not shown", pid,
+                why, static_cast<long long>(timeout_.count()));
+        wl_client_post_implementation_error(client, "%s (bound %lld ms)", why,
+                                            static_cast<long long>(timeout_.count()));
+    }
+
+    wlr_surface *surface_;
+    wl_event_loop *loop_;
+    std::chrono::milliseconds timeout_;
+    // Before the listeners, so that those unlink first on destruction.
+    std::list<HeldCommit> held_;
+    Listener<> client_commit_;
+    Listener<> destroy_;
+};
+
+// Gives every new surface a waiter; frees itself with the compositor.
+class ImplicitSyncWaiter {
+  public:
+    ImplicitSyncWaiter(wlr_compositor *compositor, wl_event_loop *loop,
+                       std::chrono::milliseconds timeout) {
+        new_surface_.connect(
+            &compositor->events.new_surface,
+            [loop, timeout](wlr_surface *surface) { new SurfaceWaiter(surface, loop, timeout); });
+        destroy_.connect(&compositor->events.destroy, [this] { delete this; });
+    }
+
+  private:
+    Listener<wlr_surface> new_surface_;
+    Listener<> destroy_;
+};
+
+} // namespace
+
+void create_implicit_sync_waiter(wlr_compositor *compositor, wl_event_loop *loop,
+                                 std::chrono::milliseconds timeout) {
+    new ImplicitSyncWaiter(compositor, loop, timeout);
+}
+
+} // namespace fencecam

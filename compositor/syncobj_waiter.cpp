@@ -1,0 +1,230 @@
+#include "syncobj_waiter.hpp"
+
+#include <list>
+
+#include <sys/types.h>
+#include <xf86drm.h>
+
+#include "event_source.hpp"
+#include "listener.hpp"
+#include "sync_file.hpp"
+#include "unique_fd.hpp"
+
+namespace fencecam {
+
+namespace {
+
+// The acquire point the client has set for the commit it is making.
+//
+// wlroots only exposes the *current* syncobj state of a surface. Each
+// wlr_surface_synced object keeps its pending and current states at the same
+// index of the surface's pending and current `synced` arrays, so the pending
+// one is found next to the current one.
+const wlr_linux_drm_syncobj_surface_v1_state *pending_syncobj_state(wlr_surface *surface) {
+    const void *current = wlr_linux_drm_syncobj_v1_get_surface_state(surface);
+    if (!current) {
+        return nullptr;
+    }
+    auto *const *currents = static_cast<void *const *>(surface->current.synced.data);
+    auto *const *pendings = static_cast<void *const *>(surface->pending.synced.data);
+    const size_t count = surface->current.synced.size / sizeof(void *);
+    for (size_t i = 0; i < count && i < surface->pending.synced.size / sizeof(void *); ++i) {
+        if (currents[i] == current) {
+            return static_cast<const wlr_linux_drm_syncobj_surface_v1_state *>(pendings[i]);
+        }
+    }
+    return nullptr;
+}
+
+// Whether `point` has signalled: 1 yes, 0 not yet (or not even
+// materialised), -1 the timeline cannot be queried.
+int acquire_signalled(wlr_drm_syncobj_timeline *timeline, uint64_t point) {
+    bool signalled = false;
+    if (!wlr_drm_syncobj_timeline_check(timeline, point, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT,
+                                        &signalled)) {
+        return -1;
+    }
+    return signalled ? 1 : 0;
+}
+
+// One surface's held commits and its release bookkeeping. It lives as long
+// as the surface.
+class SurfaceWaiter {
+  public:
+    SurfaceWaiter(wlr_surface *surface, wl_event_loop *loop, std::chrono::milliseconds timeout)
+        : surface_(surface)
+        , loop_(loop)
+        , timeout_(timeout) {
+        client_commit_.connect(&surface->events.client_commit, [this] { handle_client_commit(); });
+        // Connected when the surface is created, so before the scene's own
+        // commit listener: the scene reads the state after handle_commit.
+        commit_.connect(&surface->events.commit, [this] { handle_commit(); });
+        destroy_.connect(&surface->events.destroy, [this] { delete this; });
+    }
+    SurfaceWaiter(const SurfaceWaiter &) = delete;
+    SurfaceWaiter &operator=(const SurfaceWaiter &) = delete;
+
+  private:
+    struct HeldCommit;
+    // wlroots calls the waiter back with a pointer to its
+    // wlr_drm_syncobj_timeline_waiter: the first member of this
+    // standard-layout slot, which knows its commit.
+    struct WaiterSlot {
+        wlr_drm_syncobj_timeline_waiter waiter{};
+        HeldCommit *commit = nullptr;
+    };
+
+    // A commit wlroots keeps cached (not applied) until we unlock `seq`.
+    struct HeldCommit {
+        SurfaceWaiter *owner = nullptr;
+        std::list<HeldCommit>::iterator self;
+        uint32_t seq = 0;
+        wlr_drm_syncobj_timeline *timeline = nullptr; // referenced
+        uint64_t point = 0;
+        WaiterSlot slot;
+        bool waiting = false;
+        EventSource timer;
+
+        HeldCommit() = default;
+        HeldCommit(const HeldCommit &) = delete;
+        HeldCommit &operator=(const HeldCommit &) = delete;
+        ~HeldCommit() {
+            if (waiting) {
+                wlr_drm_syncobj_timeline_waiter_finish(&slot.waiter);
+            }
+            wlr_drm_syncobj_timeline_unref(timeline);
+        }
+    };
+    using Held = std::list<HeldCommit>::iterator;
+
+    // wl_surface.commit, before wlroots applies or caches the pending state
+    // (and before wlroots' own materialisation wait, which then finds the
+    // point materialised).
+    void handle_client_commit() {
+        const wlr_linux_drm_syncobj_surface_v1_state *pending = pending_syncobj_state(surface_);
+        // wlroots rejects a buffer without an acquire point, and an acquire
+        // point without a buffer, with a protocol error of its own.
+        if (!pending || !pending->acquire_timeline || !surface_->pending.buffer) {
+            return;
+        }
+        const int signalled = acquire_signalled(pending->acquire_timeline, pending->acquire_point);
+        if (signalled == 1) {
+            return;
+        }
+        Held held = held_.emplace(held_.end());
+        held->owner = this;
+        held->self = held;
+        held->seq = wlr_surface_lock_pending(surface_);
+        held->timeline = wlr_drm_syncobj_timeline_ref(pending->acquire_timeline);
+        held->point = pending->acquire_point;
+        held->slot.commit = &*held;
+        // Flags 0: wake up when the point has signalled, not merely
+        // materialised. The kernel waits for the fence to materialise first.
+        held->waiting = signalled == 0 &&
+                        wlr_drm_syncobj_timeline_waiter_init(&held->slot.waiter, held->timeline,
+                                                             held->point, 0, loop_, &handle_ready);
+        if (!held->waiting) {
+            fail(held, "its acquire point cannot be waited for");
+            return;
+        }
+        held->timer = EventSource::timer(loop_, [this, held] { handle_timeout(held); });
+        held->timer.arm(static_cast<int>(timeout_.count()));
+    }
+
+    static void handle_ready(wlr_drm_syncobj_timeline_waiter *waiter) {
+        HeldCommit *commit = reinterpret_cast<WaiterSlot *>(waiter)->commit;
+        commit->owner->handle_signalled(commit->self);
+    }
+
+    void handle_signalled(Held held) {
+        // A fence that signalled with an error means the producer failed:
+        // the buffer holds no valid frame.
+        UniqueFd sync_file(wlr_drm_syncobj_timeline_export_sync_file(held->timeline, held->point));
+        if (sync_file && read_sync_file(sync_file.get()).status == FenceState::Status::error) {
+            fail(held, "its acquire point signalled an error");
+            return;
+        }
+        const uint32_t seq = held->seq;
+        held_.erase(held);
+        // Applies this commit, and any later ones that were only waiting
+        // for it to go first.
+        wlr_surface_unlock_cached(surface_, seq);
+    }
+
+    void handle_timeout(Held held) {
+        // After a long stall of the event loop the timer and the eventfd can
+        // be ready in the same round: look before giving up.
+        if (acquire_signalled(held->timeline, held->point) == 1) {
+            handle_signalled(held);
+            return;
+        }
+        fail(held, "its acquire point did not signal in time");
+    }
+
+    // The commit stays locked: it is never shown, and wlroots frees it with
+    // the surface when the client goes.
+    void fail(Held held, const char *why) {
+        held_.erase(held);
+        wl_client *client = wl_resource_get_client(surface_->resource);
+        pid_t pid = 0;
+        wl_client_get_credentials(client, &pid, nullptr, nullptr);
+        wlr_log(WLR_ERROR,
+                "client (pid %d) disconnected: %s (bound %lld ms); its frame was not shown", pid,
+                why, static_cast<long long>(timeout_.count()));
+        wl_client_post_implementation_error(client, "%s (bound %lld ms)", why,
+                                            static_cast<long long>(timeout_.count()));
+    }
+
+    // The commit has been applied; the scene reads the state next.
+    void handle_commit() {
+        wlr_linux_drm_syncobj_surface_v1_state *state =
+            wlr_linux_drm_syncobj_v1_get_surface_state(surface_);
+        if (!state || !(surface_->current.committed & WLR_SURFACE_STATE_BUFFER) ||
+            !surface_->current.buffer || !surface_->buffer) {
+            return;
+        }
+        // Every buffer commit passed handle_client_commit, which let it
+        // through only once its acquire point had signalled. Passing the
+        // point on would make the renderer or KMS wait for nothing, or skip
+        // the buffer where they cannot wait on timelines.
+        wlr_drm_syncobj_timeline_unref(state->acquire_timeline);
+        state->acquire_timeline = nullptr;
+        state->acquire_point = 0;
+        // The release point waits for this buffer's last reader too.
+        wlr_linux_drm_syncobj_v1_state_signal_release_with_buffer(state, &surface_->buffer->base);
+    }
+
+    wlr_surface *surface_;
+    wl_event_loop *loop_;
+    std::chrono::milliseconds timeout_;
+    // Before the listeners, so that those unlink first on destruction.
+    std::list<HeldCommit> held_;
+    Listener<> client_commit_;
+    Listener<> commit_;
+    Listener<> destroy_;
+};
+
+// Gives every new surface a waiter; frees itself with the compositor.
+class SyncobjWaiter {
+  public:
+    SyncobjWaiter(wlr_compositor *compositor, wl_event_loop *loop,
+                  std::chrono::milliseconds timeout) {
+        new_surface_.connect(
+            &compositor->events.new_surface,
+            [loop, timeout](wlr_surface *surface) { new SurfaceWaiter(surface, loop, timeout); });
+        destroy_.connect(&compositor->events.destroy, [this] { delete this; });
+    }
+
+  private:
+    Listener<wlr_surface> new_surface_;
+    Listener<> destroy_;
+};
+
+} // namespace
+
+void create_syncobj_waiter(wlr_compositor *compositor, wl_event_loop *loop,
+                           std::chrono::milliseconds timeout) {
+    new SyncobjWaiter(compositor, loop, timeout);
+}
+
+} // namespace fencecam

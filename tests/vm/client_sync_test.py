@@ -1,0 +1,240 @@
+"""Client surfaces get the built-in camera's guarantee (rule 6 of the brief):
+a dma-buf commit is shown only once its producer's fence has signalled, a
+late fence freezes nothing else, and a hostile client hurts only itself.
+
+Runs inside tools/vm: fencecam on vkms with gles2 (llvmpipe; pixman cannot
+show client dma-bufs), tests/vm/clients/fence_client.cpp as the client whose
+fences the test signals (vgem write fences; sw_sync fences behind
+linux-drm-syncobj-v1 acquire points on virtio_gpu's timelines).
+"""
+
+import os
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
+import harness  # noqa: E402
+
+OUT_DIR = os.environ.get("FENCECAM_TEST_OUT", os.path.join(harness.build_dir(), "test-out", "vm"))
+MODE = "640x480"
+BLUE, GREEN, RED = (0, 0, 255), (0, 255, 0), (255, 0, 0)
+# A point of the fullscreen fence client that weston-simple-shm (250x250,
+# top left) never covers.
+PROBE = (500, 400)
+
+
+def fence_client_binary():
+    return os.environ.get("FENCECAM_FENCE_CLIENT") or os.path.join(
+        harness.build_dir(), "tests", "vm", "fencecam-fence-client")
+
+
+class FenceClient:
+    """fencecam-fence-client, driven one command line at a time."""
+
+    def __init__(self, comp, mode, name):
+        self.log_path = os.path.join(OUT_DIR, name + ".log")
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen([fence_client_binary(), mode], env=comp.client_env(),
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=log, text=True, bufsize=1)
+        comp.clients.append(self.process)
+        self.ready = self.line(timeout=60)
+        if not self.ready.startswith("ready"):
+            raise AssertionError(f"fence client did not start: {self.ready}")
+
+    def line(self, timeout):
+        import select
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not ready:
+            raise AssertionError("no answer from the fence client")
+        return self.process.stdout.readline().strip()
+
+    def send(self, command, timeout=60):
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return self.line(timeout)
+
+    def do(self, command):
+        answer = self.send(command)
+        if not answer.startswith("ok"):
+            raise AssertionError(f"{command}: {answer}")
+        return answer
+
+    def released(self, n):
+        return self.do(f"released {n}") == "ok 1"
+
+
+def fd_count(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def fd_targets(pid):
+    """fd -> what it is (path, anon inode, dma-buf exporter), for naming leaks."""
+    targets = {}
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            with open(f"/proc/{pid}/fdinfo/{fd}") as info:
+                exporter = [line.split()[1] for line in info if line.startswith("exp_name")]
+        except OSError:
+            continue
+        targets[fd] = target + (f" ({exporter[0]})" if exporter else "")
+    return targets
+
+
+def color(c):
+    return " ".join(map(str, c))
+
+
+class ClientSync(unittest.TestCase):
+    def setUp(self):
+        os.makedirs(OUT_DIR, exist_ok=True)
+
+    def compositor(self, name):
+        return harness.Compositor("--no-camera", "--mode", MODE, backend="drm", renderer="gles2",
+                                  log_path=os.path.join(OUT_DIR, name + ".log"))
+
+    def screen(self, comp, name):
+        return comp.screenshot(os.path.join(OUT_DIR, name + ".ppm"))
+
+    def wait_for_probe(self, comp, name, expected, timeout=90):
+        return comp.wait_for_screen(os.path.join(OUT_DIR, name + ".ppm"),
+                                    lambda image: harness.near(image.pixel(*PROBE), expected),
+                                    timeout=timeout)
+
+    def test_implicit_fence_holds_commit(self):
+        """A vgem dma-buf committed with an unsignalled write fence is not
+        shown until the fence signals; weston-simple-shm keeps animating."""
+        with self.compositor("implicit-fence") as comp:
+            client = FenceClient(comp, "implicit", "implicit-fence-client")
+            client.do("show " + color(BLUE))
+            self.wait_for_probe(comp, "implicit-blue", BLUE)
+            comp.start_client("weston-simple-shm")
+            comp.wait_for_screen(os.path.join(OUT_DIR, "implicit-shm.ppm"),
+                                 lambda image: not harness.near(image.pixel(125, 125), BLUE),
+                                 timeout=60)
+
+            started = time.monotonic()
+            client.do("fenced " + color(RED))
+            first = self.screen(comp, "implicit-held-1")
+            time.sleep(1.0)
+            second = self.screen(comp, "implicit-held-2")
+            held_for = time.monotonic() - started
+            self.assertLess(held_for, 5.0, "screenshots too slow to test the hold")
+            for image in (first, second):
+                self.assertTrue(harness.near(image.pixel(*PROBE), BLUE),
+                                f"unsignalled frame shown: {image.pixel(*PROBE)}")
+            shm_first = first.region_colors(20, 20, 230, 230)
+            shm_second = second.region_colors(20, 20, 230, 230)
+            self.assertNotEqual([first.pixel(x, 125) for x in range(20, 230)],
+                                [second.pixel(x, 125) for x in range(20, 230)],
+                                "weston-simple-shm stopped animating while a fence was held")
+            self.assertTrue(shm_first and shm_second)
+
+            client.do("signal")
+            self.wait_for_probe(comp, "implicit-red", RED, timeout=30)
+            self.assertIsNone(client.process.poll())
+            self.assertNotIn("disconnected", comp.log_text())
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+
+    def test_syncobj_acquire_and_release(self):
+        """An acquire point backed by a sw_sync fence holds the commit until
+        it signals; each release point signals once its buffer is replaced."""
+        with self.compositor("syncobj") as comp:
+            client = FenceClient(comp, "syncobj", "syncobj-client")
+            client.do("show " + color(BLUE))  # commit 1
+            self.wait_for_probe(comp, "syncobj-blue", BLUE)
+            client.do("show " + color(GREEN))  # commit 2
+            self.wait_for_probe(comp, "syncobj-green", GREEN, timeout=30)
+            self.wait_until(lambda: client.released(1), "release point of commit 1", 20)
+
+            client.do("fenced " + color(RED))  # commit 3
+            time.sleep(1.0)
+            image = self.screen(comp, "syncobj-held")
+            self.assertTrue(harness.near(image.pixel(*PROBE), GREEN),
+                            f"unsignalled frame shown: {image.pixel(*PROBE)}")
+            self.assertFalse(client.released(2), "released a buffer still on screen")
+
+            client.do("signal")
+            self.wait_for_probe(comp, "syncobj-red", RED, timeout=30)
+            self.wait_until(lambda: client.released(2), "release point of commit 2", 20)
+            self.assertIsNone(client.process.poll())
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+
+    def wait_until(self, predicate, what, timeout):
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                self.fail(f"{what() if callable(what) else what}: not within {timeout} s")
+            time.sleep(0.2)
+
+    def expect_protocol_error(self, client, command):
+        answer = client.send(command, timeout=60)
+        if answer.startswith("ok"):
+            answer = client.line(timeout=60)
+        self.assertTrue(answer.startswith("protocol-error"), f"{command}: {answer}")
+        client.process.wait(timeout=10)
+
+    def test_hostile_clients(self):
+        """Bad dma-buf parameters, a timeline that is not one, an acquire
+        point that never materialises, a read-only dma-buf the software
+        renderer would have to composite, a client killed while its commit is
+        held: the offender gets a protocol error, is not shown, or is gone;
+        the compositor and a well-behaved client carry on, and no fd is left
+        behind."""
+        with self.compositor("hostile") as comp:
+            good = FenceClient(comp, "implicit", "hostile-good-client")
+            # Each of its four buffers once: the renderer keeps an import (and
+            # with llvmpipe a duplicate of the dma-buf fd) per live buffer,
+            # which is no leak and must be in the count before.
+            for c in (RED, GREEN, RED, BLUE):
+                good.do("show " + color(c))
+            self.wait_for_probe(comp, "hostile-blue", BLUE)
+            fds_before = fd_count(comp.process.pid)
+            targets_before = fd_targets(comp.process.pid)
+
+            for param in ["stride", "offset", "size", "fd", "format", "modifier"]:
+                with self.subTest(bad=param):
+                    bad = FenceClient(comp, "implicit", f"hostile-bad-{param}")
+                    self.expect_protocol_error(bad, f"bad {param}")
+
+            with self.subTest(case="syncobj fd that is not one"):
+                bad = FenceClient(comp, "syncobj", "hostile-bad-timeline")
+                self.expect_protocol_error(bad, "bad-timeline")
+
+            with self.subTest(case="acquire point never materialises"):
+                bad = FenceClient(comp, "syncobj", "hostile-never")
+                self.expect_protocol_error(bad, "never " + color(RED))
+                comp.wait_for_log("its acquire point did not signal in time", timeout=30)
+
+            with self.subTest(case="read-only dma-buf that needs composition"):
+                # llvmpipe cannot map it: the guard keeps it off the screen.
+                readonly = FenceClient(comp, "implicit", "hostile-readonly")
+                readonly.do("readonly " + color(RED))
+                comp.wait_for_log("read-only dma-buf not shown", timeout=30)
+                self.screen(comp, "hostile-readonly")
+                self.assertIsNone(comp.process.poll(), "fencecam crashed on a read-only dma-buf")
+                readonly.process.kill()
+                readonly.process.wait(timeout=10)
+
+            with self.subTest(case="killed while its commit is held"):
+                bad = FenceClient(comp, "implicit", "hostile-killed")
+                bad.do("hold " + color(RED))
+                bad.process.kill()
+                bad.process.wait(timeout=10)
+
+            good.do("show " + color(GREEN))
+            self.wait_for_probe(comp, "hostile-green", GREEN, timeout=30)
+            self.wait_until(lambda: fd_count(comp.process.pid) <= fds_before,
+                            lambda: f"fencecam's fds back to {fds_before} (now "
+                            f"{fd_count(comp.process.pid)}; new: "
+                            f"{set(fd_targets(comp.process.pid).items()) - set(targets_before.items())})",
+                            20)
+            self.assertIsNone(good.process.poll())
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+
+
+if __name__ == "__main__":
+    unittest.main()
