@@ -149,6 +149,7 @@ bool CameraSource::open_and_stream(std::string &error) {
 
     // Queue everything, then start: buffers queued before STREAMON reach the
     // driver (and get their fences) only at STREAMON.
+    int64_t queued_ns = monotonic_ns();
     for (unsigned slot = 0; slot < buffers_.size(); ++slot) {
         if (!camera_->queue(slot)) {
             error = camera_->failure();
@@ -182,7 +183,8 @@ bool CameraSource::open_and_stream(std::string &error) {
         std::make_unique<FrameLatcher>(server_.loop, mode, std::chrono::milliseconds(timeout_ms),
                                        static_cast<unsigned>(buffers_.size()), hooks);
     for (unsigned slot = 0; slot < buffers_.size(); ++slot) {
-        latcher_->queued(slot, mode == SyncMode::dqbuf ? UniqueFd() : std::move(fences[slot]));
+        latcher_->queued(slot, mode == SyncMode::dqbuf ? UniqueFd() : std::move(fences[slot]),
+                         queued_ns);
     }
 
     video_watch_ = EventSource::fd(server_.loop, camera_->fd(), WL_EVENT_READABLE,
@@ -373,7 +375,7 @@ void CameraSource::show_no_signal(bool on) {
     wlr_scene_node_set_enabled(&no_signal_->node, on);
 }
 
-std::string CameraSource::summary() const {
+FrameLatcher::Counters CameraSource::counters() const {
     FrameLatcher::Counters counters = totals_;
     if (latcher_) {
         counters.latched += latcher_->counters().latched;
@@ -381,6 +383,15 @@ std::string CameraSource::summary() const {
         counters.stale += latcher_->counters().stale;
         counters.stalls += latcher_->counters().stalls;
     }
+    return counters;
+}
+
+std::optional<SyncMode> CameraSource::sync_mode() const {
+    return latcher_ ? std::optional(latcher_->mode()) : std::nullopt;
+}
+
+std::string CameraSource::summary() const {
+    FrameLatcher::Counters counters = this->counters();
     char line[320];
     std::snprintf(line, sizeof line,
                   "camera: %" PRIu64 " frames latched, %" PRIu64 " errors, %" PRIu64

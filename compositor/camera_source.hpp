@@ -14,6 +14,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,10 @@ class CameraSource {
 
     // One line for the log at exit: what the camera did in this run.
     std::string summary() const;
+    // For the HUD: the counters over the whole run, and the sync mode while
+    // a camera streams.
+    FrameLatcher::Counters counters() const;
+    std::optional<SyncMode> sync_mode() const;
 
   private:
     bool open_and_stream(std::string &error);

@@ -72,6 +72,9 @@ void FrameStats::record(const FrameRecord &frame) {
         std::fprintf(file_, "%s\n", to_json(frame).c_str());
         std::fflush(file_);
     }
+    if (on_record_) {
+        on_record_(frame);
+    }
 }
 
 std::string FrameStats::summary() const {

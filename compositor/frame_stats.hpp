@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,10 @@ class FrameStats {
     ~FrameStats();
 
     void record(const FrameRecord &frame);
+    // Also called with every record (the HUD draws the latest ones).
+    void set_record_handler(std::function<void(const FrameRecord &)> handler) {
+        on_record_ = std::move(handler);
+    }
     std::string summary() const;
 
     static std::string to_json(const FrameRecord &frame);
@@ -51,6 +56,7 @@ class FrameStats {
     FrameStats() = default;
 
     std::FILE *file_ = nullptr;
+    std::function<void(const FrameRecord &)> on_record_;
     size_t frames_ = 0;
     size_t presented_ = 0;
     size_t zero_copy_ = 0;

@@ -18,6 +18,7 @@ struct Binding {
 constexpr std::array bindings{
     Binding{XKB_KEY_Escape, 0, Action::quit},
     Binding{XKB_KEY_BackSpace, modifier::ctrl | modifier::alt, Action::quit},
+    Binding{XKB_KEY_h, 0, Action::toggle_hud},
 };
 
 // Only these modifiers distinguish bindings; lock states never do.

@@ -14,6 +14,7 @@ namespace fencecam {
 
 enum class Action {
     quit,
+    toggle_hud,
 };
 
 // Modifier bits as wlroots reports them (enum wlr_keyboard_modifier).

@@ -63,6 +63,8 @@ std::string usage() {
            "                    (default: four frame periods)\n"
            "  --size WxH        camera size (default: the output's, for direct scanout)\n"
            "  --stats FILE      write one JSON line of timings a frame\n"
+           "  --hud             start with the HUD (latency numbers and graph) shown;\n"
+           "                    the h key shows and hides it\n"
            "  --fps N           camera frame rate (default: the camera's)\n"
            "  --socket NAME     Wayland socket name (default: the first free wayland-N)\n"
            "  -v, --verbose     log wlroots information messages\n"
@@ -110,6 +112,8 @@ ParseResult parse_options(std::span<const char *const> args) {
             if (!value(options.camera.device)) {
                 return result;
             }
+        } else if (arg == "--hud") {
+            options.hud = true;
         } else if (arg == "--no-camera") {
             options.camera.enabled = false;
         } else if (arg == "--sync") {

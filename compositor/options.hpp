@@ -32,6 +32,7 @@ struct Options {
     CameraOptions camera;
     std::string socket; // empty: the first free wayland-N
     std::string stats;  // --stats FILE: one JSON line a frame
+    bool hud = false;   // --hud: start with the HUD shown
     int log_level = 1;  // 0 silent, 1 errors, 2 info, 3 debug (wlr_log_importance)
     bool help = false;
     bool version = false;

@@ -30,6 +30,9 @@ Output::Output(Server &server, wlr_output *output)
         wlr_output_layout_add_auto(server_.output_layout, output_);
     scene_output_ = wlr_scene_output_create(server_.scene, output_);
     wlr_scene_output_layout_add_output(server_.scene_layout, layout_output, scene_output_);
+    if (renderer_maps_dmabufs(server_.renderer)) {
+        readonly_guard_ = std::make_unique<ReadOnlyBufferGuard>(server_.display, scene_output_);
+    }
 
     wlr_log(WLR_INFO, "output %s: %dx%d@%.3f Hz", output_->name, output_->width, output_->height,
             output_->refresh / 1000.0);
@@ -71,7 +74,7 @@ bool Output::apply_mode() {
 // fullscreen buffer straight to the display), commit, and tell clients their
 // frame was shown so they draw the next one.
 void Output::handle_frame() {
-    wlr_scene_output_commit(scene_output_, nullptr);
+    commit();
     timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     wlr_scene_output_send_frame_done(scene_output_, &now);
@@ -79,8 +82,15 @@ void Output::handle_frame() {
 
 void Output::commit_if_idle() {
     if (output_->enabled && !output_->frame_pending) {
-        wlr_scene_output_commit(scene_output_, nullptr);
+        commit();
     }
+}
+
+void Output::commit() {
+    if (readonly_guard_) {
+        readonly_guard_->before_commit();
+    }
+    wlr_scene_output_commit(scene_output_, nullptr);
 }
 
 // Nested backends ask for a new size when their window is resized.

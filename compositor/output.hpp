@@ -2,7 +2,10 @@
 // the frame loop that turns the scene into a commit.
 #pragma once
 
+#include <memory>
+
 #include "listener.hpp"
+#include "readonly_buffer_guard.hpp"
 #include "wlr.hpp"
 
 namespace fencecam {
@@ -24,6 +27,7 @@ class Output {
 
   private:
     bool apply_mode();
+    void commit();
     void handle_frame();
     void handle_request_state(wlr_output_event_request_state *event);
     void handle_destroy();
@@ -31,6 +35,8 @@ class Output {
     Server &server_;
     wlr_output *output_;
     wlr_scene_output *scene_output_ = nullptr;
+    // Only with a software renderer (see readonly_buffer_guard.hpp).
+    std::unique_ptr<ReadOnlyBufferGuard> readonly_guard_;
     Listener<> frame_;
     Listener<wlr_output_event_request_state> request_state_;
     Listener<> destroy_;

@@ -1,13 +1,24 @@
 #include "protocols.hpp"
 
+#include <chrono>
+
 #include <drm_fourcc.h>
 
+#include "dmabuf_import_check.hpp"
 #include "drm_timeline_device.hpp"
+#include "implicit_sync_waiter.hpp"
 #include "server.hpp"
+#include "syncobj_waiter.hpp"
 
 namespace fencecam {
 
 namespace {
+
+// How long a client's commit may wait for its buffer's fences before the
+// client is disconnected (rule 3 of the brief, for client surfaces): far
+// beyond any frame period, so only a broken producer reaches it, yet short
+// enough that a stuck surface is noticed.
+constexpr std::chrono::milliseconds client_fence_timeout{5000};
 
 // linux-dmabuf v3 clients (GStreamer's waylandsink, weston-simple-dmabuf-v4l)
 // only see format events. For a format whose modifiers are exactly
@@ -48,20 +59,24 @@ void create_linux_dmabuf(Server &server) {
     wlr_linux_dmabuf_v1 *dmabuf = wlr_linux_dmabuf_v1_create(server.display, 5, &feedback);
     wlr_linux_dmabuf_feedback_v1_finish(&feedback);
     if (dmabuf) {
+        // Bad parameters end in a protocol error now, not a frame that never shows.
+        set_dmabuf_import_check(dmabuf, server.display, server.renderer);
         wlr_scene_set_linux_dmabuf_v1(server.scene, dmabuf);
     }
 }
 
 // Explicit sync needs a DRM device with timeline syncobjs. Without one the
 // protocol is not offered and clients fall back to implicit sync.
-void create_linux_drm_syncobj(Server &server) {
+void create_linux_drm_syncobj(Server &server, wlr_compositor *compositor) {
     UniqueFd device = open_drm_timeline_device(wlr_renderer_get_drm_fd(server.renderer));
     if (!device) {
         wlr_log(WLR_INFO, "linux-drm-syncobj not offered: no DRM device with syncobj timelines");
         return;
     }
     // wlroots keeps a duplicate of the fd; ours closes at the end of scope.
-    wlr_linux_drm_syncobj_manager_v1_create(server.display, 1, device.get());
+    if (wlr_linux_drm_syncobj_manager_v1_create(server.display, 1, device.get())) {
+        create_syncobj_waiter(compositor, server.loop, client_fence_timeout);
+    }
 }
 
 } // namespace
@@ -70,13 +85,17 @@ void create_protocols(Server &server) {
     wl_display *display = server.display;
 
     // Surfaces and the renderer's shm formats: what every client needs.
-    wlr_compositor_create(display, 6, server.renderer);
+    wlr_compositor *compositor = wlr_compositor_create(display, 6, server.renderer);
     wlr_subcompositor_create(display);
     wlr_renderer_init_wl_shm(server.renderer, display);
     wlr_data_device_manager_create(display);
 
+    // Client buffers are shown only once their producer has signalled
+    // them: implicit write fences for linux-dmabuf, acquire points for
+    // linux-drm-syncobj (rule 6 of the brief).
     create_linux_dmabuf(server);
-    create_linux_drm_syncobj(server);
+    create_implicit_sync_waiter(compositor, server.loop, client_fence_timeout);
+    create_linux_drm_syncobj(server, compositor);
 
     // Clients measure their own latency from presentation feedback.
     wlr_presentation_create(display, server.backend, 2);

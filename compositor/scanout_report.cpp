@@ -32,7 +32,7 @@ void ScanoutReport::handle_sample(wlr_scene_output_sample_event *event) {
     if (on_sample_) {
         on_sample_(event);
     }
-    if (event->direct_scanout == (direct_scanout_ == 1)) {
+    if (direct_scanout_ >= 0 && event->direct_scanout == (direct_scanout_ == 1)) {
         return;
     }
     direct_scanout_ = event->direct_scanout ? 1 : 0;

@@ -5,6 +5,7 @@
 
 #include "camera_source.hpp"
 #include "frame_stats.hpp"
+#include "hud.hpp"
 #include "output.hpp"
 #include "protocols.hpp"
 #include "seat.hpp"
@@ -64,6 +65,7 @@ bool Server::start(std::string &error) {
     background = wlr_scene_rect_create(&scene->tree, 16384, 16384, background_color);
     camera_layer = wlr_scene_tree_create(&scene->tree);
     view_layer = wlr_scene_tree_create(&scene->tree);
+    hud_layer = wlr_scene_tree_create(&scene->tree);
 
     create_protocols(*this);
     xdg_shell = wlr_xdg_shell_create(display, 6);
@@ -102,6 +104,11 @@ bool Server::start(std::string &error) {
         camera->start();
     }
 
+    // The HUD hears of every finished frame, and draws only while shown.
+    hud = std::make_unique<Hud>(*this, hud_layer);
+    stats->set_record_handler([this](const FrameRecord &frame) { hud->add(frame); });
+    hud->set_visible(options_.hud);
+
     // SIGINT and SIGTERM end wl_display_run, so ~Server tears everything
     // down in order instead of the process dying mid-frame.
     sigint_ = EventSource::signal(loop, SIGINT, [this] { terminate(); });
@@ -118,6 +125,9 @@ void Server::handle_action(Action action) {
     case Action::quit:
         wlr_log(WLR_INFO, "quit key pressed");
         terminate();
+        break;
+    case Action::toggle_hud:
+        hud->toggle();
         break;
     }
 }
@@ -152,6 +162,9 @@ Server::~Server() {
     }
     new_toplevel_.disconnect();
     views_.clear();
+    // After the camera, whose last frames it still hears of; before the
+    // scene, which holds its buffer, and the renderer it draws with.
+    hud.reset();
     if (scene) {
         wlr_scene_node_destroy(&scene->tree.node);
     }

@@ -17,6 +17,7 @@ namespace fencecam {
 
 class CameraSource;
 class FrameStats;
+class Hud;
 class Output;
 class Seat;
 class View;
@@ -50,12 +51,14 @@ class Server {
     std::unique_ptr<Seat> seat;
 
     // Scene layers, bottom to top: the background, the built-in camera,
-    // then client views.
+    // client views, then the HUD.
     wlr_scene_rect *background = nullptr;
     wlr_scene_tree *camera_layer = nullptr;
     wlr_scene_tree *view_layer = nullptr;
+    wlr_scene_tree *hud_layer = nullptr;
     std::unique_ptr<FrameStats> stats;
     std::unique_ptr<CameraSource> camera;
+    std::unique_ptr<Hud> hud;
 
     const Options &options() const { return options_; }
     Output *first_output() const { return outputs_.empty() ? nullptr : outputs_.front().get(); }

@@ -7,6 +7,11 @@
 // Include this header instead of any <wlr/...> header.
 #pragma once
 
+#define EGL_NO_X11
+#define EGL_NO_PLATFORM_SPECIFIC_TYPES
+#include <EGL/egl.h>
+#include <EGL/eglext.h>
+#include <GLES2/gl2.h>
 #include <pixman.h>
 #include <wayland-server-core.h>
 #include <wayland-server-protocol.h>
@@ -22,6 +27,11 @@ extern "C" {
 #include <wlr/interfaces/wlr_buffer.h>
 #include <wlr/render/allocator.h>
 #include <wlr/render/dmabuf.h>
+#include <wlr/render/egl.h>
+#include <wlr/render/gles2.h>
+#include <wlr/render/interface.h>
+#include <wlr/render/swapchain.h>
+#include <wlr/render/drm_syncobj.h>
 #include <wlr/render/wlr_renderer.h>
 #include <wlr/types/wlr_buffer.h>
 #include <wlr/types/wlr_compositor.h>

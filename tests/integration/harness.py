@@ -110,9 +110,14 @@ class Compositor:
         self.env.pop("DISPLAY", None)
         self.env.update(env or {})
         self.args = [fencecam_binary(), "--socket", self.socket, "-v", *args]
-        self.log_path = log_path or os.path.join(self.runtime_dir, "fencecam.log")
+        # The live logs stay in the runtime dir (tmpfs in the VM, where the
+        # checkout is a 9p mount that a concurrent reader may see with holes);
+        # copies go to the requested paths at exit.
+        self.log_path = os.path.join(self.runtime_dir, "fencecam.log")
+        self.copies = [(self.log_path, log_path)] if log_path else []
         self.process = None
         self.clients = []
+        self.final_log = None  # the log once fencecam is gone
 
     def __enter__(self):
         self.log = open(self.log_path, "w+")
@@ -130,12 +135,15 @@ class Compositor:
             self.process.kill()
             self.process.wait()
         self.log.close()
+        for live, kept in self.copies:
+            shutil.copyfile(live, kept)
+        self.final_log = self.log_text()
         shutil.rmtree(self.runtime_dir, ignore_errors=True)
 
     def log_text(self):
-        if not self.log.closed:
-            self.log.flush()
-        with open(self.log_path) as f:
+        if self.final_log is not None:
+            return self.final_log
+        with open(self.log_path, errors="replace") as f:
             return f.read()
 
     def wait_for_log(self, text, timeout):
@@ -156,7 +164,11 @@ class Compositor:
         return env
 
     def start_client(self, *command, log_path=None):
-        output = open(log_path, "w") if log_path else subprocess.DEVNULL
+        output = subprocess.DEVNULL
+        if log_path:
+            live = os.path.join(self.runtime_dir, f"client-{len(self.clients)}.log")
+            self.copies.append((live, log_path))
+            output = open(live, "w")
         client = subprocess.Popen(command, env=self.client_env(), stdout=output,
                                   stderr=subprocess.STDOUT)
         self.clients.append(client)

@@ -18,6 +18,16 @@ def shows_client(image):
     return len(colors) > 50 and not any(harness.near(c, harness.BACKGROUND) for c in colors)
 
 
+def shows_hud(image):
+    """The HUD (hud_layout.hpp) at 8,8, 320x120: a panel darker than the
+    background it is blended over, white text on it, and more colours
+    than a plain panel (the graph's backdrop and refresh line, its labels)."""
+    panel = image.pixel(9, 9)
+    hud = image.region_colors(8, 8, 328, 128)
+    return (all(p < b for p, b in zip(panel, harness.BACKGROUND))
+            and any(min(c) > 200 for c in hud) and len(hud) >= 4)
+
+
 class Headless(unittest.TestCase):
     def setUp(self):
         os.makedirs(OUT_DIR, exist_ok=True)
@@ -53,6 +63,17 @@ class Headless(unittest.TestCase):
             self.assertEqual(image.region_colors(0, 0, 320, 240), {image.pixel(0, 0)})
             self.assertTrue(harness.near(image.pixel(0, 0), harness.BACKGROUND), image.pixel(0, 0))
             self.assertNotIn("camera", comp.log_text().replace("--no-camera", ""))
+
+    def test_hud_over_background(self):
+        """--hud: the HUD's translucent panel, white text and graph sit at the
+        top left over the background; the rest of the output is untouched."""
+        with harness.Compositor("--hud", "--no-camera", "--mode", "640x480",
+                                log_path=os.path.join(OUT_DIR, "hud.log")) as comp:
+            image = comp.wait_for_screen(os.path.join(OUT_DIR, "hud.ppm"), shows_hud, timeout=30)
+            self.assertTrue(harness.near(image.pixel(400, 300), harness.BACKGROUND))
+            self.assertTrue(harness.near(image.pixel(335, 135), harness.BACKGROUND))
+            self.assertIn("HUD: drawn with pixman", comp.log_text())
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
 
     def test_missing_camera_is_one_clear_line(self):
         with harness.Compositor("--camera", "/dev/video99") as comp:

@@ -30,3 +30,10 @@ TEST(Keybindings, OtherKeysGoToClients) {
     // Extra modifiers make it a different chord, which belongs to the client.
     EXPECT_FALSE(find_binding(XKB_KEY_Escape, modifier::shift));
 }
+
+TEST(Keybindings, HTogglesTheHud) {
+    EXPECT_EQ(find_binding(XKB_KEY_h, 0), Action::toggle_hud);
+    EXPECT_EQ(find_binding(XKB_KEY_h, caps_lock), Action::toggle_hud);
+    EXPECT_FALSE(find_binding(XKB_KEY_h, modifier::ctrl));
+    EXPECT_FALSE(find_binding(XKB_KEY_H, modifier::shift));
+}

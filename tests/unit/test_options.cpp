@@ -95,3 +95,10 @@ TEST(Options, BadCameraValuesNameTheOption) {
     EXPECT_EQ(parse({"--size", "640x480@60"}).error,
               "bad --size '640x480@60': expected WIDTHxHEIGHT");
 }
+
+TEST(Options, HudIsOffUnlessAsked) {
+    EXPECT_FALSE(parse({}).options.hud);
+    auto result = parse({"--hud"});
+    ASSERT_TRUE(result.error.empty()) << result.error;
+    EXPECT_TRUE(result.options.hud);
+}

@@ -17,6 +17,9 @@ import harness  # noqa: E402
 OUT_DIR = os.environ.get("FENCECAM_TEST_OUT", os.path.join(harness.build_dir(), "test-out", "vm"))
 MODE = "640x480"
 KEY_ESC = 1
+KEY_H = 35
+# The HUD's place on screen (hud.cpp, hud_layout.hpp).
+HUD_BOX = (8, 8, 328, 128)
 
 
 def vivid():
@@ -55,6 +58,26 @@ def camera_pixel_mappings(pid):
     with open(f"/proc/{pid}/maps") as maps:
         return [line for line in maps
                 if len(line.split()) > 5 and int(line.split()[4]) in camera_inodes]
+
+
+def hud_text_pixels(image):
+    """Near-white pixels in the HUD's box: its text and refresh line. vivid's
+    75% colour bars have none, and the panel darkens the camera's own OSD."""
+    x0, y0, x1, y1 = HUD_BOX
+    return sum(1 for y in range(y0, y1) for x in range(x0, x1)
+               if min(image.pixel(x, y)) >= 245)
+
+
+def dimmed_fraction(image, reference):
+    """Of the HUD box's bright pixels in `reference`, the fraction that are
+    clearly darker in `image`."""
+    x0, y0, x1, y1 = HUD_BOX
+    bright = [(x, y) for y in range(y0, y1) for x in range(x0, x1)
+              if sum(reference.pixel(x, y)) > 300]
+    if len(bright) < 1000:
+        raise AssertionError(f"only {len(bright)} bright camera pixels under the HUD")
+    return sum(1 for x, y in bright
+               if sum(image.pixel(x, y)) + 60 < sum(reference.pixel(x, y))) / len(bright)
 
 
 class OnVkms(unittest.TestCase):
@@ -127,6 +150,49 @@ class OnVkms(unittest.TestCase):
 
     def test_builtin_camera_direct_scanout_gles2(self):
         self.check_builtin_camera_scanout("gles2")
+
+    def check_hud_over_camera(self, renderer):
+        """--hud: the HUD is drawn over the camera (which is then composited);
+        h hides it and the camera goes back to direct scanout."""
+        set_vivid_format()
+        name = "hud-" + renderer
+        with harness.Compositor("--hud", "--camera", vivid(), "--fps", "60", "--mode", MODE,
+                                backend="drm", renderer=renderer,
+                                log_path=self.log(name)) as comp:
+            keyboard = harness.UinputKeyboard([KEY_H])
+            try:
+                painter = "GLES2 shaders" if renderer == "gles2" else "pixman"
+                comp.wait_for_log("HUD: drawn with " + painter, timeout=90)
+                comp.wait_for_log("camera on ", timeout=90)
+                self.assertIn(": composited", comp.log_text())
+                self.assertNotIn(": direct scanout", comp.log_text())
+                shown = comp.wait_for_screen(os.path.join(OUT_DIR, name + "-shown.ppm"),
+                                             lambda image: hud_text_pixels(image) > 1000,
+                                             timeout=90)
+
+                comp.wait_for_log("input device: " + harness.UinputKeyboard.NAME, timeout=30)
+                keyboard.tap(KEY_H)
+                comp.wait_for_log("HUD hidden", timeout=30)
+                comp.wait_for_log(": direct scanout", timeout=90)
+                hidden = comp.screenshot(os.path.join(OUT_DIR, name + "-hidden.ppm"))
+            finally:
+                keyboard.close()
+            self.assertGreater(hud_text_pixels(shown), hud_text_pixels(hidden) + 1000)
+            # The translucent panel dims the camera under it (but where text is).
+            self.assertGreater(dimmed_fraction(shown, hidden), 0.6)
+            # Elsewhere, the same camera picture.
+            self.assertEqual(shown.pixel(400, 300), hidden.pixel(400, 300))
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+            summary = harness.camera_summary(comp.log_text())
+        self.assertGreater(summary["composited_samples"], 0, summary)
+        self.assertGreater(summary["scanout_samples"], 0, summary)
+        self.assertEqual(summary["errors"], 0, summary)
+
+    def test_hud_over_camera_pixman(self):
+        self.check_hud_over_camera("pixman")
+
+    def test_hud_over_camera_gles2(self):
+        self.check_hud_over_camera("gles2")
 
     def test_camera_loss_and_recovery(self):
         """vivid's "Disconnect" unplugs the camera: fencecam keeps running,

@@ -1,0 +1,91 @@
+// What the HUD shows and where, as plain data: a list of rectangles and
+// glyphs that a painter (GLES2 shaders or pixman, see hud.hpp) draws in
+// order. Keeping the layout free of any renderer lets both painters draw
+// the same picture and lets unit tests check it without a display.
+//
+// The HUD shows, for the last frames of the built-in camera:
+//   FENCE  59.9 FPS            the sync mode (or NO SIGNAL, NO CAMERA)
+//   LAT 21.3 P99 24.0 MS       ready -> present latency, mean and p99
+//   DROP 0 STALL 0 ERR 0       frames never shown, fences given up, errors
+//   a bar a frame of ready -> present latency, with a line at the refresh
+//   period: green within one period, yellow within two, red beyond or
+//   never shown.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "frame_stats.hpp"
+
+namespace fencecam {
+
+inline constexpr int hud_width = 320;
+inline constexpr int hud_height = 120;
+
+// The latest frames' timings, fed from FrameStats as frames finish.
+class FrameHistory {
+  public:
+    static constexpr size_t capacity = 120; // two seconds at 60 Hz
+
+    struct Frame {
+        int64_t ready_ns;
+        int64_t present_ns; // -1: never presented
+    };
+
+    void add(const FrameRecord &record);
+
+    const std::deque<Frame> &frames() const { return frames_; }
+    // Frames never presented since the start, not just in the history.
+    uint64_t dropped() const { return dropped_; }
+    // Frames shown a second, over the last second of page flips.
+    double fps() const;
+    // Ready -> present of the presented frames in the history.
+    Distribution latency() const;
+
+  private:
+    std::deque<Frame> frames_;
+    uint64_t dropped_ = 0;
+};
+
+// What the HUD needs to know besides the frames.
+struct HudStatus {
+    std::string source = "NO CAMERA"; // fence, dqbuf, NO SIGNAL or NO CAMERA
+    int64_t refresh_ns = 16'666'667;  // the output's frame period
+    uint64_t stalls = 0;
+    uint64_t errors = 0;
+};
+
+// Colours are premultiplied by alpha, as wlroots' buffers are.
+struct HudColor {
+    float r, g, b, a;
+};
+
+struct HudRect {
+    int x, y, width, height;
+    HudColor color;
+};
+
+// One character of the bitmap font (bitmap_font.hpp), `scale` buffer
+// pixels a font pixel.
+struct HudGlyph {
+    int x, y, scale;
+    int glyph;
+    HudColor color;
+};
+
+// Drawn over a transparent buffer of width x height: rects first, in order
+// (later ones over earlier ones), then glyphs.
+struct HudDrawList {
+    int width = hud_width;
+    int height = hud_height;
+    std::vector<HudRect> rects;
+    std::vector<HudGlyph> glyphs;
+};
+
+std::array<std::string, 3> hud_text(const FrameHistory &history, const HudStatus &status);
+HudDrawList layout_hud(const FrameHistory &history, const HudStatus &status);
+
+} // namespace fencecam
