@@ -20,7 +20,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 import harness  # noqa: E402
-from compositor_vm_test import MODE, OUT_DIR, set_vivid_format, vivid  # noqa: E402
+from compositor_vm_test import (  # noqa: E402
+    MODE, OUT_DIR, hud_text_pixels, set_vivid_format, vivid)
 
 
 # vkms' refresh period at 640x480@59.94.
@@ -115,6 +116,31 @@ class FenceMode(unittest.TestCase):
                                           extra=("--fence-timeout", "100"))
         self.assertGreaterEqual(summary["stalls"], 1, summary)
         self.assertNotIn("camera lost", log)
+
+
+class Demo(unittest.TestCase):
+    def test_demo_briefly(self):
+        """tools/demo's guest part for a few seconds: its stats file holds
+        frames with ready <= latch <= present, and the HUD is on screen."""
+        out = os.path.join(OUT_DIR, "demo")
+        os.makedirs(out, exist_ok=True)
+        env = dict(os.environ, FENCECAM_DEMO_SECONDS="5", FENCECAM_DEMO_OUT=out)
+        demo = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "demo")
+        result = subprocess.run([demo, "__guest"], env=env, capture_output=True, text=True,
+                                timeout=120)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("fencecam: stats:", result.stdout)
+        frames = read_stats(os.path.join(out, "stats.jsonl"))
+        presented = [f for f in frames if f["present_ns"] is not None]
+        self.assertGreater(len(presented), 20)
+        for frame in presented:
+            self.assertEqual(frame["mode"], "fence")
+            self.assertLessEqual(frame["ready_ns"], frame["latched_ns"], frame)
+            self.assertLessEqual(frame["latched_ns"], frame["present_ns"] + REFRESH_NS, frame)
+        from PIL import Image
+        screenshot = Image.open(os.path.join(out, "screenshot.png")).convert("RGB")
+        image = harness.Image(screenshot.width, screenshot.height, screenshot.tobytes())
+        self.assertGreater(hud_text_pixels(image), 1000, "the HUD's text is on screen")
 
 
 if __name__ == "__main__":
