@@ -82,6 +82,24 @@ class Headless(unittest.TestCase):
             lines = [line for line in comp.log_text().splitlines() if "/dev/video99" in line]
             self.assertEqual(len(lines), 1, "said once, not at every retry:\n" + comp.log_text())
 
+    def test_nested_in_a_wayland_session(self):
+        """fencecam nested in a Wayland session (here: another fencecam) opens
+        a window there, and its client's pixels reach the outer screen."""
+        with harness.Compositor("--no-camera", "--mode", "640x480",
+                                log_path=os.path.join(OUT_DIR, "outer.log")) as outer:
+            inner_env = {"WLR_BACKENDS": "wayland", "WAYLAND_DISPLAY": outer.socket,
+                         "XDG_RUNTIME_DIR": outer.runtime_dir}
+            inner = subprocess.Popen(
+                [harness.fencecam_binary(), "--no-camera", "--socket", "fencecam-inner", "-v",
+                 "--", "weston-simple-shm"],
+                env=dict(outer.env, **inner_env), stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
+            outer.clients.append(inner)
+            outer.wait_for_log("view mapped", timeout=30)
+            outer.wait_for_screen(os.path.join(OUT_DIR, "nested.ppm"), shows_client, timeout=30)
+            inner.send_signal(subprocess.signal.SIGTERM)
+            self.assertEqual(inner.wait(timeout=20), 0)
+
     def test_sigint_exits_cleanly(self):
         with harness.Compositor() as comp:
             comp.process.send_signal(subprocess.signal.SIGINT)
