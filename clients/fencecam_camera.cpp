@@ -173,10 +173,11 @@ const wp_presentation_feedback_listener CameraClient::feedback_listener{
     [](void *, struct wp_presentation_feedback *, wl_output *) {}, // sync_output
     // presented: the frame was on screen from this time on.
     [](void *data, struct wp_presentation_feedback *feedback, uint32_t tv_sec_hi,
-       uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t, uint32_t, uint32_t, uint32_t) {
+       uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t, uint32_t, uint32_t, uint32_t flags) {
         std::unique_ptr<Feedback> state(static_cast<Feedback *>(data));
         const int64_t seconds = (int64_t(tv_sec_hi) << 32) | tv_sec_lo;
-        state->client->summary_.presented(state->capture_ns, seconds * 1000000000 + tv_nsec);
+        state->client->summary_.presented(state->capture_ns, seconds * 1000000000 + tv_nsec,
+                                          flags & WP_PRESENTATION_FEEDBACK_KIND_ZERO_COPY);
         --state->client->in_flight_feedback_;
         wp_presentation_feedback_destroy(feedback);
     },

@@ -1,5 +1,6 @@
-// The client's own report: how many frames reached the screen and how long
-// each took from capture to light, from wp_presentation feedback.
+// The client's own report: how many frames reached the screen, how many of
+// them without a copy (the compositor's ZERO_COPY presentation flag), and
+// how long each took from capture to light, from wp_presentation feedback.
 #pragma once
 
 #include <cstdint>
@@ -10,18 +11,21 @@ namespace fencecam::client {
 
 class LatencySummary {
   public:
-    void presented(int64_t capture_ns, int64_t present_ns) {
+    void presented(int64_t capture_ns, int64_t present_ns, bool zero_copy) {
         latencies_ns_.push_back(present_ns - capture_ns);
+        zero_copy_ += zero_copy;
     }
     void discarded() { ++discarded_; }
     size_t presented_count() const { return latencies_ns_.size(); }
 
-    // "300 frames presented, 2 discarded; DQBUF-to-present latency mean 12.1
-    // ms, p50 11.9 ms, p99 19.8 ms". `reference` names the capture time.
+    // "300 frames presented (300 zero-copy), 2 discarded; DQBUF-to-present
+    // latency mean 12.1 ms, p50 11.9 ms, p99 19.8 ms". `reference` names the
+    // capture time.
     std::string line(const std::string &reference) const;
 
   private:
     std::vector<int64_t> latencies_ns_;
+    uint64_t zero_copy_ = 0;
     uint64_t discarded_ = 0;
 };
 
