@@ -212,20 +212,27 @@ bool CameraSource::open_and_stream(std::string &error) {
 // given carries an unsignalled one. A kernel without them (mainline today)
 // exports an already-signalled stub.
 SyncMode CameraSource::choose_sync_mode(std::vector<UniqueFd> &fences, std::string &why) {
+    // The evidence named in the log is a pending fence if there is one: a
+    // fence that signalled already (the first frame can be that quick) has
+    // left the dma-buf, which then exports a stub.
+    int evidence_fd = -1;
     bool pending = false;
-    std::string names;
     for (unsigned slot = 0; slot < buffers_.size(); ++slot) {
         fences.push_back(export_fence(slot));
         if (!fences.back()) {
             continue;
         }
-        if (read_sync_file(fences.back().get()).status == FenceState::Status::pending) {
-            pending = true;
+        bool this_pending =
+            read_sync_file(fences.back().get()).status == FenceState::Status::pending;
+        if (evidence_fd < 0 || (this_pending && !pending)) {
+            evidence_fd = fences.back().get();
         }
-        if (names.empty()) {
-            for (const std::string &name : sync_file_fence_names(fences.back().get())) {
-                names += (names.empty() ? "" : ", ") + name;
-            }
+        pending = pending || this_pending;
+    }
+    std::string names;
+    if (evidence_fd >= 0) {
+        for (const std::string &name : sync_file_fence_names(evidence_fd)) {
+            names += (names.empty() ? "" : ", ") + name;
         }
     }
     std::string evidence = pending
