@@ -2,8 +2,7 @@
 
 #include <list>
 
-#include <sys/types.h>
-
+#include "client_name.hpp"
 #include "event_source.hpp"
 #include "listener.hpp"
 #include "sync_file.hpp"
@@ -117,14 +116,11 @@ class SurfaceWaiter {
         // The commit stays locked: it is never shown, and wlroots frees it
         // with the surface when the client goes.
         wl_client *client = wl_resource_get_client(surface_->resource);
-        pid_t pid = 0;
-        wl_client_get_credentials(client, &pid, nullptr, nullptr);
         const char *why = state.status == FenceState::Status::error
                               ? "its dma-buf's write fence signalled an error"
                               : "its dma-buf's write fence did not signal in time";
-        wlr_log(WLR_ERROR,
-                "client (pid %d) disconnected: %s (bound %lld ms); its frame was not shown", pid,
-                why, static_cast<long long>(timeout_.count()));
+        wlr_log(WLR_ERROR, "%s disconnected: %s (bound %lld ms); its frame was not shown",
+                describe_client(client).c_str(), why, static_cast<long long>(timeout_.count()));
         wl_client_post_implementation_error(client, "%s (bound %lld ms)", why,
                                             static_cast<long long>(timeout_.count()));
     }

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 #include <xf86drm.h>
 
+#include "client_name.hpp"
 #include "event_source.hpp"
 #include "listener.hpp"
 #include "sync_file.hpp"
@@ -166,11 +167,8 @@ class SurfaceWaiter {
     void fail(Held held, const char *why) {
         held_.erase(held);
         wl_client *client = wl_resource_get_client(surface_->resource);
-        pid_t pid = 0;
-        wl_client_get_credentials(client, &pid, nullptr, nullptr);
-        wlr_log(WLR_ERROR,
-                "client (pid %d) disconnected: %s (bound %lld ms); its frame was not shown", pid,
-                why, static_cast<long long>(timeout_.count()));
+        wlr_log(WLR_ERROR, "%s disconnected: %s (bound %lld ms); its frame was not shown",
+                describe_client(client).c_str(), why, static_cast<long long>(timeout_.count()));
         wl_client_post_implementation_error(client, "%s (bound %lld ms)", why,
                                             static_cast<long long>(timeout_.count()));
     }
