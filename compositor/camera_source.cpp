@@ -7,6 +7,7 @@
 
 #include <drm_fourcc.h>
 
+#include "completion_stamp.hpp"
 #include "dmabuf_buffer.hpp"
 #include "output.hpp"
 #include "server.hpp"
@@ -48,15 +49,15 @@ CameraSource::CameraSource(Server &server, wlr_scene_tree *layer, CameraOptions 
                            FrameStats &stats)
     : server_(server)
     , options_(std::move(options))
-    , stats_(stats)
-    , layer_(layer) {
+    , layer_(layer)
+    , presents_(stats) {
     // "No signal": a dark red field, shown whenever no camera frame is.
     const float no_signal_color[4] = {0.30f, 0.04f, 0.04f, 1.0f};
     no_signal_ = wlr_scene_rect_create(layer_, 16384, 16384, no_signal_color);
     picture_ = wlr_scene_buffer_create(layer_, nullptr);
     scanout_.watch(picture_);
     scanout_.set_sample_handler(
-        [this](wlr_scene_output_sample_event *event) { handle_sample(event); });
+        [this](wlr_scene_output_sample_event *event) { presents_.sampled(event); });
     retry_timer_ = EventSource::timer(server_.loop, [this] { start(); });
 }
 
@@ -290,55 +291,20 @@ void CameraSource::handle_video(uint32_t mask) {
 }
 
 void CameraSource::latch(unsigned slot, const FrameTimes &times) {
-    // A frame replaced before any commit sampled it never reaches the screen.
-    if (!in_flight_.empty() && in_flight_.back().commit_seq == 0) {
-        finish_record(in_flight_.size() - 1, -1);
-    }
     FrameRecord record;
     record.mode = to_string(latcher_->mode());
     record.sequence = times.sequence;
     record.queued_ns = times.queued_ns;
     record.ready_ns = times.ready_ns;
     record.latched_ns = times.latched_ns;
-    in_flight_.push_back({record, 0});
+    if (server_.options().completion_stamps) {
+        record.stamp_ns = read_completion_stamp(buffers_[slot]->base()).value_or(-1);
+    }
+    presents_.latched(record);
 
     wlr_scene_buffer_set_buffer(picture_, buffers_[slot]->base());
     // An idle output shows the frame now rather than at its next frame event.
     server_.commit_idle_outputs();
-}
-
-// The scene samples the camera's buffer while building a commit: the frame
-// will be on screen with the output's next commit, if it succeeds.
-void CameraSource::handle_sample(wlr_scene_output_sample_event *event) {
-    if (in_flight_.empty() || in_flight_.back().commit_seq != 0) {
-        return; // the same frame sampled again (e.g. the cursor moved)
-    }
-    wlr_output *output = event->output->output;
-    in_flight_.back().commit_seq = output->commit_seq + 1;
-    in_flight_.back().record.zero_copy = event->direct_scanout;
-    if (!present_.connected()) {
-        present_.connect(&output->events.present,
-                         [this](wlr_output_event_present *present) { handle_present(present); });
-    }
-}
-
-void CameraSource::handle_present(wlr_output_event_present *event) {
-    int64_t when = int64_t(event->when.tv_sec) * 1'000'000'000 + event->when.tv_nsec;
-    while (!in_flight_.empty() && in_flight_.front().commit_seq != 0 &&
-           in_flight_.front().commit_seq <= event->commit_seq) {
-        bool shown = event->presented && in_flight_.front().commit_seq == event->commit_seq;
-        finish_record(0, shown ? when : -1);
-    }
-}
-
-void CameraSource::finish_record(size_t index, int64_t present_ns) {
-    FrameRecord record = in_flight_[index].record;
-    record.present_ns = present_ns;
-    if (present_ns < 0) {
-        record.zero_copy = false;
-    }
-    stats_.record(record);
-    in_flight_.erase(in_flight_.begin() + static_cast<long>(index));
 }
 
 void CameraSource::requeue(unsigned slot) {
@@ -353,10 +319,7 @@ void CameraSource::requeue(unsigned slot) {
 
 void CameraSource::stop() {
     video_watch_.reset();
-    while (!in_flight_.empty()) {
-        finish_record(0, -1);
-    }
-    present_.disconnect();
+    presents_.finish_all();
     if (latcher_) {
         const FrameLatcher::Counters &counters = latcher_->counters();
         totals_.latched += counters.latched;

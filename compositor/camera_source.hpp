@@ -12,7 +12,6 @@
 // picture, and fencecam keeps trying it every second.
 #pragma once
 
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +22,7 @@
 #include "frame_stats.hpp"
 #include "listener.hpp"
 #include "options.hpp"
+#include "present_tracker.hpp"
 #include "scanout_report.hpp"
 #include "v4l2_camera.hpp"
 #include "wlr.hpp"
@@ -60,13 +60,9 @@ class CameraSource {
     void latch(unsigned slot, const FrameTimes &times);
     void requeue(unsigned slot);
     UniqueFd export_fence(unsigned slot);
-    void handle_sample(wlr_scene_output_sample_event *event);
-    void handle_present(wlr_output_event_present *event);
-    void finish_record(size_t index, int64_t present_ns);
 
     Server &server_;
     CameraOptions options_;
-    FrameStats &stats_;
     wlr_scene_tree *layer_;
     wlr_scene_rect *no_signal_;
     wlr_scene_buffer *picture_;
@@ -83,15 +79,7 @@ class CameraSource {
     int64_t first_sequence_ = -1; // the driver's frame counter, as DQBUF saw it
     int64_t last_sequence_ = -1;
     ScanoutReport scanout_{"camera"};
-
-    // Frames latched and not yet on screen. A frame is tied to the commit
-    // that first samples it, and that commit's page flip is its present time.
-    struct InFlight {
-        FrameRecord record;
-        uint32_t commit_seq = 0; // 0: not sampled by any commit yet
-    };
-    std::deque<InFlight> in_flight_;
-    Listener<wlr_output_event_present> present_;
+    PresentTracker presents_;
 };
 
 } // namespace fencecam

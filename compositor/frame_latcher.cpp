@@ -1,17 +1,10 @@
 #include "frame_latcher.hpp"
 
 #include <cassert>
-#include <ctime>
 
 #include "wlr.hpp"
 
 namespace fencecam {
-
-int64_t monotonic_ns() {
-    timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
-}
 
 std::string_view to_string(SyncMode mode) {
     switch (mode) {

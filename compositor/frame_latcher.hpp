@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "event_source.hpp"
+#include "monotonic_clock.hpp"
 #include "sync_file.hpp"
 #include "unique_fd.hpp"
 
@@ -131,8 +132,5 @@ class FrameLatcher {
     uint64_t timed_sequence_ = 0;
     Counters counters_;
 };
-
-// CLOCK_MONOTONIC now, in nanoseconds: the clock of sync_file timestamps.
-int64_t monotonic_ns();
 
 } // namespace fencecam

@@ -52,11 +52,11 @@ std::string FrameStats::to_json(const FrameRecord &frame) {
     std::snprintf(line, sizeof line,
                   "{\"source\":\"%s\",\"mode\":\"%s\",\"sequence\":%" PRIu64
                   ",\"queued_ns\":%s,\"ready_ns\":%s,\"latched_ns\":%s,\"present_ns\":%s,"
-                  "\"zero_copy\":%s}",
+                  "\"zero_copy\":%s,\"stamp_ns\":%s}",
                   frame.source.c_str(), frame.mode.c_str(), frame.sequence,
                   time(frame.queued_ns).c_str(), time(frame.ready_ns).c_str(),
                   time(frame.latched_ns).c_str(), time(frame.present_ns).c_str(),
-                  frame.zero_copy ? "true" : "false");
+                  frame.zero_copy ? "true" : "false", time(frame.stamp_ns).c_str());
     return line;
 }
 

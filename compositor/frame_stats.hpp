@@ -3,8 +3,10 @@
 // One record a frame: when it was queued to the producer, when the producer
 // signalled it ready (fence timestamp or DQBUF), when the compositor latched
 // it, when the display showed it (the page flip), and whether it got there
-// without a copy. `--stats FILE` writes them as JSON lines, which
-// tools/plot-stats turns into pictures; the summary goes to the log at exit.
+// without a copy. Client surfaces get records too: their commit is the
+// "queued" time and, with no producer timestamp to read, their "ready" time. `--stats FILE` writes
+// them as JSON lines, which tools/plot-stats turns into pictures; the summary goes to the log at
+// exit.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +27,9 @@ struct FrameRecord {
     int64_t latched_ns = -1;
     int64_t present_ns = -1; // -1: never presented (replaced before a flip)
     bool zero_copy = false;  // scanned out as it is, no composition
+    // Benchmarks (--completion-stamps): the completion time the test camera
+    // wrote into the frame, one clock for every pipeline compared.
+    int64_t stamp_ns = -1;
 };
 
 // Mean and percentiles of a set of durations, in milliseconds.
@@ -49,6 +54,7 @@ class FrameStats {
         on_record_ = std::move(handler);
     }
     std::string summary() const;
+    size_t frames() const { return frames_; }
 
     static std::string to_json(const FrameRecord &frame);
 

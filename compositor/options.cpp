@@ -63,6 +63,9 @@ std::string usage() {
            "                    (default: four frame periods)\n"
            "  --size WxH        camera size (default: the output's, for direct scanout)\n"
            "  --stats FILE      write one JSON line of timings a frame\n"
+           "  --completion-stamps  benchmarks: also record the completion time that vivid\n"
+           "                    (stamp_completion_time=1) writes into each frame; reads\n"
+           "                    frames with the CPU, so needs --stats and nothing else\n"
            "  --hud             start with the HUD (latency numbers and graph) shown;\n"
            "                    the h key shows and hides it\n"
            "  --fps N           camera frame rate (default: the camera's)\n"
@@ -114,6 +117,8 @@ ParseResult parse_options(std::span<const char *const> args) {
             }
         } else if (arg == "--hud") {
             options.hud = true;
+        } else if (arg == "--completion-stamps") {
+            options.completion_stamps = true;
         } else if (arg == "--no-camera") {
             options.camera.enabled = false;
         } else if (arg == "--sync") {
@@ -166,6 +171,9 @@ ParseResult parse_options(std::span<const char *const> args) {
             result.error = "unknown option '" + std::string(arg) + "' (try --help)";
             return result;
         }
+    }
+    if (options.completion_stamps && options.stats.empty()) {
+        result.error = "--completion-stamps needs --stats FILE: the stamps are recorded there";
     }
     return result;
 }

@@ -32,8 +32,11 @@ struct Options {
     CameraOptions camera;
     std::string socket; // empty: the first free wayland-N
     std::string stats;  // --stats FILE: one JSON line a frame
-    bool hud = false;   // --hud: start with the HUD shown
-    int log_level = 1;  // 0 silent, 1 errors, 2 info, 3 debug (wlr_log_importance)
+    // Benchmarks: read the completion time vivid stamps into each frame
+    // (completion_stamp.hpp). Maps frames for the CPU, so never by default.
+    bool completion_stamps = false;
+    bool hud = false;  // --hud: start with the HUD shown
+    int log_level = 1; // 0 silent, 1 errors, 2 info, 3 debug (wlr_log_importance)
     bool help = false;
     bool version = false;
     std::vector<std::string> command; // started as a client once the display is up

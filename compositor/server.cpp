@@ -157,11 +157,15 @@ Server::~Server() {
     }
     if (camera) {
         std::fprintf(stderr, "fencecam: %s\n", camera->summary().c_str());
-        camera.reset();
-        std::fprintf(stderr, "fencecam: %s\n", stats->summary().c_str());
     }
+    camera.reset();
     new_toplevel_.disconnect();
     views_.clear();
+    // Every frame is recorded once its source is gone: the camera's and
+    // the clients' alike.
+    if (options_.camera.enabled || stats->frames() > 0) {
+        std::fprintf(stderr, "fencecam: %s\n", stats->summary().c_str());
+    }
     // After the camera, whose last frames it still hears of; before the
     // scene, which holds its buffer, and the renderer it draws with.
     hud.reset();

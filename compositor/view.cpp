@@ -12,7 +12,8 @@ View::View(Server &server, wlr_xdg_toplevel *toplevel)
     : server_(server)
     , toplevel_(toplevel)
     , scene_tree_(wlr_scene_xdg_surface_create(server.view_layer, toplevel->base))
-    , fills_output_(wl_list_length(&server.view_layer->children) == 1) {
+    , fills_output_(wl_list_length(&server.view_layer->children) == 1)
+    , frames_(*server.stats, server.options().completion_stamps) {
     wlr_surface *surface = toplevel_->base->surface;
     commit_.connect(&surface->events.commit, [this] { handle_commit(); });
     map_.connect(&surface->events.map, [this] { handle_map(); });
@@ -21,8 +22,10 @@ View::View(Server &server, wlr_xdg_toplevel *toplevel)
 
 void View::handle_commit() {
     // Clients add subsurfaces as they go (waylandsink shows video in one),
-    // so the report looks for new buffers at every commit.
+    // so the report and the frame records look for new buffers at every
+    // commit.
     scanout_.watch_tree(scene_tree_);
+    frames_.watch_tree(scene_tree_);
     // The client's first commit asks for a configure: answer with the size it
     // gets. The first view fills the first output; later ones choose (0, 0).
     if (!toplevel_->base->initial_commit) {

@@ -2,6 +2,7 @@
 // ones stack above it at their own size.
 #pragma once
 
+#include "client_frames.hpp"
 #include "listener.hpp"
 #include "scanout_report.hpp"
 #include "wlr.hpp"
@@ -26,6 +27,7 @@ class View {
     wlr_scene_tree *scene_tree_;
     bool fills_output_;
     ScanoutReport scanout_{"view"};
+    ClientFrames frames_;
     Listener<> commit_;
     Listener<> map_;
     Listener<> destroy_;

@@ -1,8 +1,10 @@
 """fencecam on the headless backend with real clients (weston-simple-shm, grim)."""
 
+import json
 import os
 import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -56,6 +58,30 @@ class Headless(unittest.TestCase):
             self.assertTrue(shows_client(later))
             self.assertEqual(comp.terminate(), 0, comp.log_text())
             self.assertIn("fencecam: exiting", comp.log_text())
+
+    def test_client_frames_are_recorded(self):
+        """A client's frames get the same per-frame records as the camera's."""
+        stats_path = os.path.join(OUT_DIR, "client-stats.jsonl")
+        with harness.Compositor("--no-camera", "--mode", "320x240", "--stats", stats_path,
+                                log_path=os.path.join(OUT_DIR, "client-stats.log")) as comp:
+            comp.start_client("weston-simple-shm")
+            comp.wait_for_screen(os.path.join(OUT_DIR, "client-stats.ppm"), shows_client,
+                                 timeout=30)
+            time.sleep(1)
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+            self.assertRegex(comp.log_text(), r"fencecam: stats: \d+ frames latched")
+        with open(stats_path) as stats:
+            frames = [json.loads(line) for line in stats]
+        shown = [f for f in frames if f["present_ns"] is not None]
+        self.assertGreater(len(shown), 5, frames[:3])
+        for frame in shown:
+            self.assertTrue(frame["source"].startswith("client weston-simple"), frame)
+            self.assertEqual(frame["mode"], "shm")
+            self.assertIsNone(frame["stamp_ns"])
+            self.assertLessEqual(frame["queued_ns"], frame["latched_ns"])
+            self.assertLess(frame["latched_ns"], frame["present_ns"])
+        sequences = [f["sequence"] for f in frames]
+        self.assertEqual(sequences, sorted(sequences))
 
     def test_no_camera_shows_background(self):
         with harness.Compositor("--no-camera", "--mode", "320x240") as comp:

@@ -102,3 +102,12 @@ TEST(Options, HudIsOffUnlessAsked) {
     ASSERT_TRUE(result.error.empty()) << result.error;
     EXPECT_TRUE(result.options.hud);
 }
+
+TEST(Options, CompletionStampsNeedAStatsFile) {
+    EXPECT_FALSE(parse({"--stats", "s.jsonl"}).options.completion_stamps);
+    auto result = parse({"--completion-stamps", "--stats", "s.jsonl"});
+    ASSERT_TRUE(result.error.empty()) << result.error;
+    EXPECT_TRUE(result.options.completion_stamps);
+    EXPECT_EQ(parse({"--completion-stamps"}).error,
+              "--completion-stamps needs --stats FILE: the stamps are recorded there");
+}

@@ -1,0 +1,98 @@
+#include "client_frames.hpp"
+
+#include <algorithm>
+
+#include "client_name.hpp"
+#include "completion_stamp.hpp"
+#include "monotonic_clock.hpp"
+
+namespace fencecam {
+
+namespace {
+
+// How the client synchronised this frame with its producer.
+const char *sync_mode(wlr_surface *surface, wlr_buffer *buffer) {
+    auto *syncobj = wlr_linux_drm_syncobj_v1_get_surface_state(surface);
+    if (syncobj && syncobj->acquire_timeline) {
+        return "explicit";
+    }
+    wlr_dmabuf_attributes attributes;
+    return buffer && wlr_buffer_get_dmabuf(buffer, &attributes) ? "implicit" : "shm";
+}
+
+} // namespace
+
+void ClientFrames::watch_tree(wlr_scene_tree *tree) {
+    wlr_scene_node_for_each_buffer(
+        &tree->node,
+        [](wlr_scene_buffer *buffer, int, int, void *data) {
+            if (wlr_scene_surface *scene_surface = wlr_scene_surface_try_from_buffer(buffer)) {
+                static_cast<ClientFrames *>(data)->watch(scene_surface->surface, buffer);
+            }
+        },
+        this);
+}
+
+void ClientFrames::watch(wlr_surface *surface, wlr_scene_buffer *scene_buffer) {
+    if (std::any_of(surfaces_.begin(), surfaces_.end(),
+                    [&](const Surface &watched) { return watched.surface == surface; })) {
+        return;
+    }
+    Surface &watched = surfaces_.emplace_back(stats_, surface, scene_buffer);
+    watched.source = "client " + describe_client(wl_resource_get_client(surface->resource));
+    watched.client_commit.connect(&surface->events.client_commit,
+                                  [this, &watched] { handle_client_commit(watched); });
+    watched.commit.connect(&surface->events.commit, [this, &watched] { handle_commit(watched); });
+    watched.output_sample.connect(
+        &scene_buffer->events.output_sample,
+        [&watched](wlr_scene_output_sample_event *event) { watched.presents.sampled(event); });
+    // Either may go first: the xdg surface's scene tree dies with the role,
+    // the surface with the client.
+    watched.surface_destroy.connect(&surface->events.destroy,
+                                    [this, &watched] { forget(watched); });
+    watched.scene_buffer_destroy.connect(&scene_buffer->node.events.destroy,
+                                         [this, &watched] { forget(watched); });
+}
+
+void ClientFrames::handle_client_commit(Surface &watched) {
+    const wlr_surface_state &pending = watched.surface->pending;
+    if ((pending.committed & WLR_SURFACE_STATE_BUFFER) && pending.buffer) {
+        watched.committed.emplace_back(pending.seq, monotonic_ns());
+    }
+}
+
+void ClientFrames::handle_commit(Surface &watched) {
+    wlr_surface *surface = watched.surface;
+    const uint32_t seq = surface->current.seq;
+    while (!watched.committed.empty() && watched.committed.front().first < seq) {
+        watched.committed.pop_front(); // cannot happen: commits apply in order
+    }
+    if (watched.committed.empty() || watched.committed.front().first != seq) {
+        return; // no new buffer in this commit
+    }
+    const int64_t committed_ns = watched.committed.front().second;
+    watched.committed.pop_front();
+    if (!surface->buffer) {
+        watched.presents.finish_all(); // the client took its buffer away
+        return;
+    }
+
+    wlr_buffer *buffer = &surface->buffer->base;
+    FrameRecord record;
+    record.source = watched.source;
+    record.mode = sync_mode(surface, buffer);
+    record.sequence = seq;
+    record.queued_ns = committed_ns;
+    record.ready_ns = committed_ns;
+    record.latched_ns = monotonic_ns();
+    if (completion_stamps_) {
+        record.stamp_ns = read_completion_stamp(buffer).value_or(-1);
+    }
+    watched.presents.latched(record);
+}
+
+void ClientFrames::forget(Surface &watched) {
+    surfaces_.remove_if([&](const Surface &surface) { return &surface == &watched; });
+}
+
+} // namespace fencecam

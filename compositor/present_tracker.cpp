@@ -1,0 +1,55 @@
+#include "present_tracker.hpp"
+
+namespace fencecam {
+
+void PresentTracker::latched(const FrameRecord &frame) {
+    if (!in_flight_.empty() && in_flight_.back().commit_seq == 0) {
+        finish(in_flight_.size() - 1, -1);
+    }
+    in_flight_.push_back({frame, 0});
+}
+
+// The scene samples the buffer while it builds a commit: the frame will be on
+// screen with the output's next commit, if that succeeds.
+void PresentTracker::sampled(wlr_scene_output_sample_event *event) {
+    if (in_flight_.empty() || in_flight_.back().commit_seq != 0) {
+        return; // the same frame sampled again (e.g. the cursor moved)
+    }
+    wlr_output *output = event->output->output;
+    in_flight_.back().commit_seq = output->commit_seq + 1;
+    in_flight_.back().record.zero_copy = event->direct_scanout;
+    if (!present_.connected()) {
+        present_.connect(&output->events.present,
+                         [this](wlr_output_event_present *present) { handle_present(present); });
+        output_destroy_.connect(&output->events.destroy, [this] { finish_all(); });
+    }
+}
+
+void PresentTracker::handle_present(wlr_output_event_present *event) {
+    int64_t when = int64_t(event->when.tv_sec) * 1'000'000'000 + event->when.tv_nsec;
+    while (!in_flight_.empty() && in_flight_.front().commit_seq != 0 &&
+           in_flight_.front().commit_seq <= event->commit_seq) {
+        bool shown = event->presented && in_flight_.front().commit_seq == event->commit_seq;
+        finish(0, shown ? when : -1);
+    }
+}
+
+void PresentTracker::finish(size_t index, int64_t present_ns) {
+    FrameRecord record = in_flight_[index].record;
+    record.present_ns = present_ns;
+    if (present_ns < 0) {
+        record.zero_copy = false;
+    }
+    stats_.record(record);
+    in_flight_.erase(in_flight_.begin() + static_cast<long>(index));
+}
+
+void PresentTracker::finish_all() {
+    while (!in_flight_.empty()) {
+        finish(0, -1);
+    }
+    present_.disconnect();
+    output_destroy_.disconnect();
+}
+
+} // namespace fencecam

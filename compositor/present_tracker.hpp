@@ -1,0 +1,50 @@
+// When a frame a scene buffer shows reached the screen.
+//
+// A frame is shown by the output commit that first samples its buffer
+// (wlr_scene's `output_sample` event, which also says whether the buffer was
+// scanned out directly), and that commit's page flip (the output's `present`
+// event with the same commit sequence) is the frame's present time. A frame
+// replaced before any commit sampled it, or whose commit failed, was never
+// presented. Each finished record goes to FrameStats.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+
+#include "frame_stats.hpp"
+#include "listener.hpp"
+#include "wlr.hpp"
+
+namespace fencecam {
+
+class PresentTracker {
+  public:
+    explicit PresentTracker(FrameStats &stats)
+        : stats_(stats) {}
+    ~PresentTracker() { finish_all(); }
+    PresentTracker(const PresentTracker &) = delete;
+    PresentTracker &operator=(const PresentTracker &) = delete;
+
+    // The scene buffer shows `frame` from now on.
+    void latched(const FrameRecord &frame);
+    // Forward the scene buffer's `output_sample` events here.
+    void sampled(wlr_scene_output_sample_event *event);
+    // The source stops: frames not on screen yet never will be.
+    void finish_all();
+
+  private:
+    void handle_present(wlr_output_event_present *event);
+    void finish(size_t index, int64_t present_ns);
+
+    struct InFlight {
+        FrameRecord record;
+        uint32_t commit_seq = 0; // 0: not sampled by any commit yet
+    };
+
+    FrameStats &stats_;
+    std::deque<InFlight> in_flight_;
+    Listener<wlr_output_event_present> present_;
+    Listener<> output_destroy_;
+};
+
+} // namespace fencecam
