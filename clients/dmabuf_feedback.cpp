@@ -1,6 +1,7 @@
 #include "dmabuf_feedback.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <drm_fourcc.h>
 #include <sys/mman.h>
@@ -11,8 +12,16 @@ const zwp_linux_dmabuf_feedback_v1_listener DmabufFeedback::listener{
     // done: the tranches since the last done are the whole feedback.
     [](void *data, zwp_linux_dmabuf_feedback_v1 *) {
         auto *self = static_cast<DmabufFeedback *>(data);
-        self->linear_formats_ = std::move(self->pending_);
-        self->pending_.clear();
+        self->tranches_ = std::exchange(self->pending_, {});
+        self->linear_formats_.clear();
+        for (const Tranche &tranche : self->tranches_) {
+            for (uint32_t format : tranche.linear_formats) {
+                if (std::find(self->linear_formats_.begin(), self->linear_formats_.end(), format) ==
+                    self->linear_formats_.end()) {
+                    self->linear_formats_.push_back(format);
+                }
+            }
+        }
         self->received_ = true;
         self->on_done_();
     },
@@ -28,8 +37,13 @@ const zwp_linux_dmabuf_feedback_v1_listener DmabufFeedback::listener{
         self->table_size_ = table == MAP_FAILED ? 0 : size / sizeof(Entry);
     },
     [](void *, zwp_linux_dmabuf_feedback_v1 *, wl_array *) {}, // main_device
-    [](void *, zwp_linux_dmabuf_feedback_v1 *) {},             // tranche_done
+    // tranche_done: the next tranche starts afresh.
+    [](void *data, zwp_linux_dmabuf_feedback_v1 *) {
+        auto *self = static_cast<DmabufFeedback *>(data);
+        self->pending_.push_back(std::exchange(self->pending_tranche_, {}));
+    },
     [](void *, zwp_linux_dmabuf_feedback_v1 *, wl_array *) {}, // tranche_target_device
+    // tranche_formats: indices into the format table.
     [](void *data, zwp_linux_dmabuf_feedback_v1 *, wl_array *indices) {
         auto *self = static_cast<DmabufFeedback *>(data);
         const auto *index = static_cast<const uint16_t *>(indices->data);
@@ -38,14 +52,18 @@ const zwp_linux_dmabuf_feedback_v1_listener DmabufFeedback::listener{
                 continue;
             }
             const Entry &entry = self->table_[index[i]];
+            auto &formats = self->pending_tranche_.linear_formats;
             if (entry.modifier == DRM_FORMAT_MOD_LINEAR &&
-                std::find(self->pending_.begin(), self->pending_.end(), entry.format) ==
-                    self->pending_.end()) {
-                self->pending_.push_back(entry.format);
+                std::find(formats.begin(), formats.end(), entry.format) == formats.end()) {
+                formats.push_back(entry.format);
             }
         }
     },
-    [](void *, zwp_linux_dmabuf_feedback_v1 *, uint32_t) {}, // tranche_flags
+    // tranche_flags: scanout, or not.
+    [](void *data, zwp_linux_dmabuf_feedback_v1 *, uint32_t flags) {
+        static_cast<DmabufFeedback *>(data)->pending_tranche_.scanout =
+            flags & ZWP_LINUX_DMABUF_FEEDBACK_V1_TRANCHE_FLAGS_SCANOUT;
+    },
 };
 
 DmabufFeedback::DmabufFeedback(zwp_linux_dmabuf_v1 *dmabuf, wl_surface *surface,
@@ -53,6 +71,11 @@ DmabufFeedback::DmabufFeedback(zwp_linux_dmabuf_v1 *dmabuf, wl_surface *surface,
     : feedback_(zwp_linux_dmabuf_v1_get_surface_feedback(dmabuf, surface))
     , on_done_(std::move(on_done)) {
     zwp_linux_dmabuf_feedback_v1_add_listener(feedback_, &listener, this);
+}
+
+bool DmabufFeedback::scanout() const {
+    return std::any_of(tranches_.begin(), tranches_.end(),
+                       [](const Tranche &tranche) { return tranche.scanout; });
 }
 
 DmabufFeedback::~DmabufFeedback() {

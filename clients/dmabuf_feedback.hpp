@@ -2,10 +2,12 @@
 // zwp_linux_dmabuf_feedback_v1 (linux-dmabuf v4).
 //
 // The compositor sends tranches of (format, modifier) pairs, most preferred
-// first; wlroots puts a scanout tranche for the output's primary plane first
-// while the surface is fullscreen, and re-sends the feedback when that
-// changes. Camera buffers are linear, so the client keeps the formats that
-// come with the LINEAR modifier, in the compositor's order of preference.
+// first. wlroots' scene puts a scanout tranche first (the primary plane's
+// formats that the renderer also takes, in the plane's order) while the
+// surface could be scanned out, and sends the renderer's tranche alone once
+// the output has composited for a few frames. Camera buffers are linear, so
+// the client keeps the formats that come with the LINEAR modifier, in the
+// compositor's order of preference.
 #pragma once
 
 #include <cstdint>
@@ -25,8 +27,17 @@ class DmabufFeedback {
     DmabufFeedback(const DmabufFeedback &) = delete;
     DmabufFeedback &operator=(const DmabufFeedback &) = delete;
 
+    struct Tranche {
+        bool scanout = false;                 // the formats a plane takes as they are
+        std::vector<uint32_t> linear_formats; // usable with LINEAR, in the compositor's order
+    };
+
     // DRM formats usable with LINEAR, most preferred first, no duplicates.
     const std::vector<uint32_t> &linear_formats() const { return linear_formats_; }
+    // The last feedback as sent, for logs.
+    const std::vector<Tranche> &tranches() const { return tranches_; }
+    // It has a scanout tranche: the surface could be scanned out as it is.
+    bool scanout() const;
     bool received() const { return received_; }
 
   private:
@@ -41,7 +52,9 @@ class DmabufFeedback {
     std::function<void()> on_done_;
     const Entry *table_ = nullptr;
     size_t table_size_ = 0;
-    std::vector<uint32_t> pending_;
+    Tranche pending_tranche_;
+    std::vector<Tranche> pending_;
+    std::vector<Tranche> tranches_;
     std::vector<uint32_t> linear_formats_;
     bool received_ = false;
 };

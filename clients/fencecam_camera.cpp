@@ -4,7 +4,7 @@
 // only once the compositor has stopped reading it.
 //
 //   fencecam-camera [--device /dev/videoN] [--sync explicit|implicit|none]
-//                   [--frames N | --seconds N]
+//                   [--frames N | --seconds N] [-v]
 //
 // The loop, per frame:
 //   VIDIOC_DQBUF (the frame is complete) -> wl_surface.attach + commit,
@@ -22,6 +22,10 @@
 // Unlike weston-simple-dmabuf-v4l it never blocks: the camera, the
 // compositor connection and the release points share one poll().
 //
+// The format follows the compositor's dma-buf feedback for the surface: the
+// best pick at start, and again on each new feedback (format_choice.hpp); a
+// changed pick restarts the camera with it.
+//
 // On exit it prints one line: frames presented, discarded, and the latency
 // from DQBUF (the moment this process learnt the frame was complete; vivid's
 // own buffer timestamps are not reliable under emulation) to the
@@ -36,14 +40,17 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <drm_fourcc.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "dmabuf_feedback.hpp"
+#include "format_choice.hpp"
 #include "latency_summary.hpp"
 #include "syncobj_timeline.hpp"
 #include "v4l2_camera.hpp"
@@ -60,10 +67,11 @@ struct Options {
     SyncMode sync = SyncMode::explicit_sync;
     long frames = 0;  // 0: no limit
     long seconds = 0; // 0: no limit
+    bool verbose = false;
 };
 
 const char *usage = "usage: fencecam-camera [--device /dev/videoN] [--sync explicit|implicit|none] "
-                    "[--frames N | --seconds N]";
+                    "[--frames N | --seconds N] [-v]";
 
 std::optional<Options> parse_options(int argc, char **argv) {
     Options options;
@@ -73,6 +81,10 @@ std::optional<Options> parse_options(int argc, char **argv) {
         if (arg == "--help" || arg == "-h") {
             std::printf("%s\n", usage);
             std::exit(0);
+        }
+        if (arg == "--verbose" || arg == "-v") {
+            options.verbose = true;
+            continue;
         }
         if (!value) {
             return std::nullopt;
@@ -108,6 +120,32 @@ int64_t now_ns(clockid_t clock) {
     return int64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
 }
 
+// The DRM formats the camera can produce, whatever its current format: what
+// each new feedback is matched against.
+std::vector<uint32_t> produced_formats(const V4l2Camera &camera) {
+    std::vector<uint32_t> formats;
+    for (uint32_t type : {V4L2_BUF_TYPE_VIDEO_CAPTURE, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE}) {
+        v4l2_fmtdesc desc{};
+        desc.type = type;
+        while (ioctl(camera.fd(), VIDIOC_ENUM_FMT, &desc) == 0) {
+            if (uint32_t format = drm_format_for_v4l2(desc.pixelformat);
+                format && std::find(formats.begin(), formats.end(), format) == formats.end()) {
+                formats.push_back(format);
+            }
+            ++desc.index;
+        }
+    }
+    return formats;
+}
+
+std::string format_list(const std::vector<uint32_t> &formats) {
+    std::string list;
+    for (uint32_t format : formats) {
+        list += (list.empty() ? "" : " ") + fourcc_name(format);
+    }
+    return "[" + list + "]";
+}
+
 class CameraClient {
   public:
     explicit CameraClient(const Options &options)
@@ -134,13 +172,13 @@ class CameraClient {
         int64_t capture_ns;
     };
 
-    static std::vector<uint32_t> camera_formats(std::vector<uint32_t> formats);
-    bool start_camera(const std::vector<uint32_t> &formats, std::string &error);
+    bool start_camera(uint32_t format, std::string &error);
     void stop_camera();
     bool handle_camera(std::string &error);
     void show(Frame &frame, int64_t capture_ns);
     void give_back(Frame &frame);
     void handle_feedback_done();
+    void presented(int64_t capture_ns, int64_t present_ns, bool zero_copy);
     bool done() const;
 
     static const wl_buffer_listener buffer_listener;
@@ -152,11 +190,13 @@ class CameraClient {
     std::unique_ptr<SyncobjTimeline> timeline_;
     std::unique_ptr<V4l2Camera> camera_;
     std::vector<std::unique_ptr<Frame>> frames_;
+    std::vector<uint32_t> camera_formats_; // what the camera can produce
+    std::optional<uint32_t> switch_to_;    // a better format, from the last feedback
+    std::optional<bool> zero_copy_;        // how the last frame reached the screen
     LatencySummary summary_;
     long committed_ = 0;
     long in_flight_feedback_ = 0;
     int64_t started_ns_ = 0;
-    bool renegotiate_ = false;
 };
 
 const wl_buffer_listener CameraClient::buffer_listener{
@@ -176,8 +216,8 @@ const wp_presentation_feedback_listener CameraClient::feedback_listener{
        uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t, uint32_t, uint32_t, uint32_t flags) {
         std::unique_ptr<Feedback> state(static_cast<Feedback *>(data));
         const int64_t seconds = (int64_t(tv_sec_hi) << 32) | tv_sec_lo;
-        state->client->summary_.presented(state->capture_ns, seconds * 1000000000 + tv_nsec,
-                                          flags & WP_PRESENTATION_FEEDBACK_KIND_ZERO_COPY);
+        state->client->presented(state->capture_ns, seconds * 1000000000 + tv_nsec,
+                                 flags & WP_PRESENTATION_FEEDBACK_KIND_ZERO_COPY);
         --state->client->in_flight_feedback_;
         wp_presentation_feedback_destroy(feedback);
     },
@@ -205,6 +245,7 @@ bool CameraClient::start(std::string &error) {
     if (!camera_) {
         return false;
     }
+    camera_formats_ = produced_formats(*camera_);
     if (!wayland_.connect(options_.sync == SyncMode::explicit_sync, error) ||
         !wayland_.create_window(("fencecam-camera " + options_.device).c_str(), error)) {
         return false;
@@ -225,20 +266,17 @@ bool CameraClient::start(std::string &error) {
         }
     }
     started_ns_ = now_ns(CLOCK_MONOTONIC);
-    return start_camera(camera_formats(feedback_->linear_formats()), error);
+    const auto format = choose_format(feedback_->linear_formats(), camera_formats_);
+    if (!format) {
+        error = options_.device + " (" + camera_->card() + ") produces no format the compositor " +
+                "takes with LINEAR (camera: " + format_list(camera_formats_) +
+                "; compositor: " + format_list(feedback_->linear_formats()) + ")";
+        return false;
+    }
+    return start_camera(*format, error);
 }
 
-// A camera's alpha channel carries nothing, yet an alpha format makes the
-// compositor blend the frame over what is below it: no direct scanout.
-// Opaque formats go first; the compositor's order decides among the rest.
-std::vector<uint32_t> CameraClient::camera_formats(std::vector<uint32_t> formats) {
-    std::stable_partition(formats.begin(), formats.end(), [](uint32_t format) {
-        return format != DRM_FORMAT_ARGB8888 && format != DRM_FORMAT_ABGR8888;
-    });
-    return formats;
-}
-
-bool CameraClient::start_camera(const std::vector<uint32_t> &formats, std::string &error) {
+bool CameraClient::start_camera(uint32_t drm_format, std::string &error) {
     if (!camera_) {
         camera_ = V4l2Camera::open(options_.device, error);
         if (!camera_) {
@@ -249,7 +287,7 @@ bool CameraClient::start_camera(const std::vector<uint32_t> &formats, std::strin
     CaptureRequest request;
     request.width = wayland_.width();
     request.height = wayland_.height();
-    if (!camera_->configure(formats, request, error)) {
+    if (!camera_->configure({drm_format}, request, error)) {
         return false;
     }
     const CameraFormat &format = camera_->format();
@@ -300,17 +338,38 @@ void CameraClient::stop_camera() {
     camera_.reset();
 }
 
-// The compositor's idea of what it can take changed (e.g. the window
-// stopped being scanned out). Keep going unless our format is gone.
+// The compositor's preference changed (e.g. the window stopped or started
+// being scanned out): pick again, and switch in the poll loop, outside the
+// Wayland dispatch that brought the news, if the pick changed.
 void CameraClient::handle_feedback_done() {
+    if (options_.verbose) {
+        std::string tranches;
+        for (const DmabufFeedback::Tranche &tranche : feedback_->tranches()) {
+            tranches += std::string(" ") + (tranche.scanout ? "scanout " : "") +
+                        format_list(tranche.linear_formats);
+        }
+        std::fprintf(stderr, "fencecam-camera: dma-buf feedback, LINEAR formats by tranche:%s\n",
+                     tranches.c_str());
+    }
     if (!camera_ || frames_.empty()) {
         return;
     }
-    const auto &formats = feedback_->linear_formats();
     const uint32_t current = camera_->format().drm_fourcc;
-    if (!formats.empty() && std::find(formats.begin(), formats.end(), current) == formats.end()) {
-        renegotiate_ = true;
+    switch_to_ = format_after_feedback(current, feedback_->linear_formats(), camera_formats_);
+    if (options_.verbose && !switch_to_) {
+        std::fprintf(stderr, "fencecam-camera: keeping %s\n", fourcc_name(current).c_str());
     }
+}
+
+// With -v, each change between zero-copy and composited presentation is
+// logged: what the feedback's tranches are meant to steer.
+void CameraClient::presented(int64_t capture_ns, int64_t present_ns, bool zero_copy) {
+    summary_.presented(capture_ns, present_ns, zero_copy);
+    if (options_.verbose && zero_copy_ != zero_copy) {
+        std::fprintf(stderr, "fencecam-camera: frames presented %s from #%zu on\n",
+                     zero_copy ? "zero-copy" : "composited", summary_.presented_count());
+    }
+    zero_copy_ = zero_copy;
 }
 
 void CameraClient::show(Frame &frame, int64_t capture_ns) {
@@ -386,12 +445,15 @@ bool CameraClient::run(std::string &error) {
     // After the last frame, a short grace for the feedback still on its way.
     int64_t draining_until = 0;
     for (;;) {
-        if (renegotiate_) {
-            renegotiate_ = false;
-            std::fprintf(stderr, "fencecam-camera: the compositor no longer takes this format; "
-                                 "renegotiating\n");
+        if (switch_to_ && !draining_until) {
+            const uint32_t format = *std::exchange(switch_to_, std::nullopt);
+            std::fprintf(
+                stderr, "fencecam-camera: switching %s -> %s: the compositor now prefers it (%s)\n",
+                fourcc_name(camera_->format().drm_fourcc).c_str(), fourcc_name(format).c_str(),
+                feedback_->scanout() ? "scanout tranche first: the window can be scanned out"
+                                     : "no scanout tranche: the output composites");
             stop_camera();
-            if (!start_camera(camera_formats(feedback_->linear_formats()), error)) {
+            if (!start_camera(format, error)) {
                 return false;
             }
         }

@@ -9,8 +9,11 @@ so the acquire point signals at once and the release points still gate QBUF.
 
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
@@ -22,6 +25,7 @@ FRAMES = 120
 # Under TCG fencecam, llvmpipe and vivid share two emulated cores: most
 # frames, not all, reach the screen.
 MIN_PRESENTED = 60
+KEY_H = 35
 SUMMARY = re.compile(r"fencecam-camera: (\d+) frames presented \((\d+) zero-copy\), (\d+) discarded; "
                      r"DQBUF-to-present latency mean ([\d.]+) ms, p50 ([\d.]+) ms, p99 ([\d.]+) ms")
 
@@ -78,6 +82,88 @@ class CameraClient(unittest.TestCase):
 
     def test_no_sync(self):
         self.check_sync_mode("none")
+
+    def test_feedback_follows_hud(self):
+        """h shows fencecam's HUD: the output composites and wlroots' scene
+        sends the surface a feedback without the scanout tranche; h again
+        hides it and the scanout tranche comes back. The client picks again
+        on each feedback; with vivid's formats and gles2 the pick is XR24 in
+        both (docs/camera-client.md, "Renegotiation"), so it keeps streaming
+        without a restart, and its frames are scanned out again at the end."""
+        name = "camera-client-hud"
+        with harness.Compositor("--no-camera", "--mode", MODE, backend="drm", renderer="gles2",
+                                log_path=os.path.join(OUT_DIR, name + ".log")) as comp:
+            # The live log stays on the guest's tmpfs, as the harness does it.
+            log_path = os.path.join(comp.runtime_dir, "camera-client.log")
+            with open(log_path, "w") as log:
+                client = subprocess.Popen([camera_client_binary(), "--device", vivid(), "-v"],
+                                          env=comp.client_env(), stdout=log,
+                                          stderr=subprocess.STDOUT)
+            comp.clients.append(client)
+            keyboard = harness.UinputKeyboard([KEY_H])
+            try:
+                def client_log():
+                    with open(log_path, errors="replace") as f:
+                        return f.read()
+
+                def feedbacks():
+                    """"scanout" or "composite" for each feedback so far."""
+                    return ["scanout" if "tranche: scanout [" in line else "composite"
+                            for line in client_log().splitlines()
+                            if "LINEAR formats by tranche:" in line]
+
+                def wait_for(what, predicate, timeout):
+                    deadline = time.monotonic() + timeout
+                    while not predicate():
+                        if time.monotonic() > deadline or client.poll() is not None:
+                            raise AssertionError(f"no {what} within {timeout} s:\n" + client_log()
+                                                 + "\n" + comp.log_text())
+                        time.sleep(0.2)
+
+                # Scanned out first (the first feedback, before the window
+                # mapped, is the renderer's alone).
+                wait_for("scanout feedback", lambda: "scanout" in feedbacks(), 90)
+                wait_for("zero-copy frames", lambda: "presented zero-copy from #" in client_log(),
+                         90)
+                comp.wait_for_log("input device: " + harness.UinputKeyboard.NAME, timeout=30)
+                seen = len(feedbacks())
+                keyboard.tap(KEY_H)
+                comp.wait_for_log("HUD shown", timeout=30)
+                # The scene waits for 30 composited frames before it drops
+                # the scanout tranche: about 40 s of llvmpipe under TCG.
+                wait_for("feedback without the scanout tranche",
+                         lambda: "composite" in feedbacks()[seen:], 300)
+                self.assertIn("presented composited from #", client_log())
+                seen = len(feedbacks())
+                keyboard.tap(KEY_H)
+                comp.wait_for_log("HUD hidden", timeout=30)
+                wait_for("the scanout tranche again", lambda: "scanout" in feedbacks()[seen:], 120)
+                wait_for("zero-copy frames again",
+                         lambda: client_log().count("presented zero-copy from #") >= 2, 60)
+                time.sleep(3)
+                client.send_signal(signal.SIGINT)
+                self.assertEqual(client.wait(timeout=30), 0, client_log())
+            finally:
+                keyboard.close()
+                shutil.copyfile(log_path, os.path.join(OUT_DIR, name + "-client.log"))
+            log = client_log()
+            # The same pick from every feedback: no restart, one configuration.
+            self.assertNotIn("switching", log)
+            self.assertGreaterEqual(log.count("keeping XR24"), 3, log)
+            self.assertEqual(log.count(f"{MODE} XR24, 4 buffers"), 1, log)
+            # Frames kept coming, and went zero-copy again after the HUD hid.
+            summary = SUMMARY.search(log)
+            self.assertIsNotNone(summary, "no summary line:\n" + log)
+            presented, zero_copy = int(summary.group(1)), int(summary.group(2))
+            transitions = re.findall(r"presented (zero-copy|composited) from #(\d+) on", log)
+            self.assertEqual([kind for kind, _ in transitions][-3:],
+                             ["zero-copy", "composited", "zero-copy"], log)
+            resumed = int(transitions[-1][1])
+            self.assertGreaterEqual(presented - resumed + 1, 20, summary.group(0))
+            self.assertGreater(presented, zero_copy, summary.group(0))
+            self.assertNotIn("rejected", comp.log_text())
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+            print(f"\nhud: {summary.group(0)}", file=sys.stderr)
 
     def test_bad_input(self):
         """No camera and no compositor: one line each, a non-zero exit."""
