@@ -171,6 +171,8 @@ class Compositor:
             output = open(live, "w")
         client = subprocess.Popen(command, env=self.client_env(), stdout=output,
                                   stderr=subprocess.STDOUT)
+        if log_path:
+            output.close()  # the client has its own copy of the fd
         self.clients.append(client)
         return client
 

@@ -80,6 +80,43 @@ class FenceMode(unittest.TestCase):
         self.assertGreater(len(presented), 10)
         self.assertTrue(all(f["zero_copy"] for f in presented), "direct scanout on vkms")
 
+    def test_completion_stamps_agree_with_fences(self):
+        """tools/bench's clock: vivid's completion stamp (stamp_completion_time=1,
+        read under --completion-stamps) comes before the frame's release fence
+        signals, for the built-in camera; a client's frames (waylandsink here)
+        carry the same stamps."""
+        with open("/sys/module/vivid/parameters/stamp_completion_time", "w") as param:
+            param.write("1")
+        try:
+            _, frames, _ = self.run_camera("stamps", 3, extra=("--completion-stamps",))
+            self.assertGreater(len(frames), 20)
+            for frame in frames:
+                # The stamp is written just before vb2_buffer_done() signals.
+                self.assertLessEqual(frame["stamp_ns"], frame["ready_ns"], frame)
+                self.assertLess(frame["ready_ns"] - frame["stamp_ns"], 50_000_000, frame)
+
+            stats_path = os.path.join(OUT_DIR, "stamps-client.jsonl")
+            with harness.Compositor("--no-camera", "--mode", MODE, "--stats", stats_path,
+                                    "--completion-stamps", backend="drm", renderer="gles2",
+                                    log_path=os.path.join(OUT_DIR, "stamps-client.log")) as comp:
+                comp.start_client(
+                    "gst-launch-1.0", "-q", "v4l2src", f"device={vivid()}", "io-mode=dmabuf",
+                    "!", "video/x-raw,format=BGRx,width=640,height=480", "!", "waylandsink",
+                    "fullscreen=true", log_path=os.path.join(OUT_DIR, "stamps-client-gst.log"))
+                comp.wait_for_log(": direct scanout", timeout=120)
+                time.sleep(2)
+                self.assertEqual(comp.terminate(), 0, comp.log_text())
+            stamped = [f for f in read_stats(stats_path) if f["stamp_ns"] is not None]
+            self.assertGreater(len(stamped), 10)
+            for frame in stamped:
+                self.assertTrue(frame["source"].startswith("client gst-launch"), frame)
+                self.assertEqual(frame["mode"], "implicit")
+                # Complete before the client could have committed it.
+                self.assertLessEqual(frame["stamp_ns"], frame["queued_ns"], frame)
+        finally:
+            with open("/sys/module/vivid/parameters/stamp_completion_time", "w") as param:
+                param.write("0")
+
     def test_errored_frames_never_shown(self):
         def inject_errors(comp):
             for _ in range(5):
