@@ -61,6 +61,9 @@ std::string usage() {
            "  --sync MODE       auto (default), fence (kernel release fences) or dqbuf\n"
            "  --fence-timeout MS  give up on a frame whose fence has not signalled by then\n"
            "                    (default: four frame periods)\n"
+           "  --client-fence-timeout MS  disconnect a client whose buffer's fence (implicit\n"
+           "                    or syncobj acquire point) has not signalled by then\n"
+           "                    (default: 5000)\n"
            "  --size WxH        camera size (default: the output's, for direct scanout)\n"
            "  --stats FILE      write one JSON line of timings a frame\n"
            "  --completion-stamps  benchmarks: also record the completion time that vivid\n"
@@ -132,7 +135,7 @@ ParseResult parse_options(std::span<const char *const> args) {
                 return result;
             }
             options.camera.sync = *sync;
-        } else if (arg == "--fence-timeout" || arg == "--fps") {
+        } else if (arg == "--fence-timeout" || arg == "--client-fence-timeout" || arg == "--fps") {
             std::string text;
             int number = 0;
             if (!value(text)) {
@@ -143,7 +146,9 @@ ParseResult parse_options(std::span<const char *const> args) {
                     "bad " + std::string(arg) + " '" + text + "': expected a positive number";
                 return result;
             }
-            (arg == "--fps" ? options.camera.fps : options.camera.fence_timeout_ms) = number;
+            (arg == "--fps"             ? options.camera.fps
+             : arg == "--fence-timeout" ? options.camera.fence_timeout_ms
+                                        : options.client_fence_timeout_ms) = number;
         } else if (arg == "--size") {
             std::string text;
             if (!value(text)) {

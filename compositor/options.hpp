@@ -35,6 +35,11 @@ struct Options {
     // Benchmarks: read the completion time vivid stamps into each frame
     // (completion_stamp.hpp). Maps frames for the CPU, so never by default.
     bool completion_stamps = false;
+    // How long a client's commit may wait for its buffer's fences (implicit
+    // write fences, or a syncobj acquire point) before the client is
+    // disconnected: far beyond any frame period, so only a broken producer
+    // reaches it, yet short enough that a stuck surface is noticed.
+    int client_fence_timeout_ms = 5000;
     bool hud = false;  // --hud: start with the HUD shown
     int log_level = 1; // 0 silent, 1 errors, 2 info, 3 debug (wlr_log_importance)
     bool help = false;

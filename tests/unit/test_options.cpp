@@ -111,3 +111,20 @@ TEST(Options, CompletionStampsNeedAStatsFile) {
     EXPECT_EQ(parse({"--completion-stamps"}).error,
               "--completion-stamps needs --stats FILE: the stamps are recorded there");
 }
+
+TEST(Options, ClientFenceTimeout) {
+    EXPECT_EQ(parse({}).options.client_fence_timeout_ms, 5000);
+    auto result = parse({"--client-fence-timeout", "30000", "--fence-timeout", "50"});
+    ASSERT_TRUE(result.error.empty()) << result.error;
+    EXPECT_EQ(result.options.client_fence_timeout_ms, 30000);
+    EXPECT_EQ(result.options.camera.fence_timeout_ms, 50);
+    for (const char *bad : {"0", "-1", "5s", "", "99999999999"}) {
+        EXPECT_EQ(parse({"--client-fence-timeout", bad}).error,
+                  std::string("bad --client-fence-timeout '") + bad +
+                      "': expected a positive number")
+            << bad;
+    }
+    EXPECT_EQ(parse({"--client-fence-timeout"}).error,
+              "option --client-fence-timeout needs a value (try --help)");
+    EXPECT_NE(fencecam::usage().find("--client-fence-timeout MS"), std::string::npos);
+}

@@ -23,6 +23,15 @@ BLUE, GREEN, RED = (0, 0, 255), (0, 255, 0), (255, 0, 0)
 # A point of the fullscreen fence client that weston-simple-shm (250x250,
 # top left) never covers.
 PROBE = (500, 400)
+# fencecam's --client-fence-timeout. Tests that hold a fence on purpose
+# (screenshots, a sleep, then signal) get a bound that no host load reaches
+# (on a busy 2-core TCG host the hold has taken more than the default 5 s);
+# the test of the bound itself gets a short one, to see it end the client.
+HOLD_BOUND_MS = 30000
+SHORT_BOUND_MS = 2000
+# vgem signals a fence nobody signalled after 10 s (VGEM_FENCE_TIMEOUT): a
+# test holding a vgem fence must be done looking before then.
+VGEM_FENCE_TIMEOUT_S = 10
 
 
 def fence_client_binary():
@@ -92,8 +101,9 @@ class ClientSync(unittest.TestCase):
     def setUp(self):
         os.makedirs(OUT_DIR, exist_ok=True)
 
-    def compositor(self, name):
-        return harness.Compositor("--no-camera", "--mode", MODE, backend="drm", renderer="gles2",
+    def compositor(self, name, client_fence_timeout_ms):
+        return harness.Compositor("--no-camera", "--mode", MODE, "--client-fence-timeout",
+                                  str(client_fence_timeout_ms), backend="drm", renderer="gles2",
                                   log_path=os.path.join(OUT_DIR, name + ".log"))
 
     def screen(self, comp, name):
@@ -107,7 +117,7 @@ class ClientSync(unittest.TestCase):
     def test_implicit_fence_holds_commit(self):
         """A vgem dma-buf committed with an unsignalled write fence is not
         shown until the fence signals; weston-simple-shm keeps animating."""
-        with self.compositor("implicit-fence") as comp:
+        with self.compositor("implicit-fence", HOLD_BOUND_MS) as comp:
             client = FenceClient(comp, "implicit", "implicit-fence-client")
             client.do("show " + color(BLUE))
             self.wait_for_probe(comp, "implicit-blue", BLUE)
@@ -122,7 +132,11 @@ class ClientSync(unittest.TestCase):
             time.sleep(1.0)
             second = self.screen(comp, "implicit-held-2")
             held_for = time.monotonic() - started
-            self.assertLess(held_for, 5.0, "screenshots too slow to test the hold")
+            # Both screenshots from before vgem or the bound could end the
+            # hold, and a margin for "signal" to come first.
+            self.assertLess(held_for, min(VGEM_FENCE_TIMEOUT_S, HOLD_BOUND_MS / 1000) - 2,
+                            f"screenshots too slow to test the hold ({held_for:.1f} s)")
+            client.do("signal")
             for image in (first, second):
                 self.assertTrue(harness.near(image.pixel(*PROBE), BLUE),
                                 f"unsignalled frame shown: {image.pixel(*PROBE)}")
@@ -133,7 +147,6 @@ class ClientSync(unittest.TestCase):
                                 "weston-simple-shm stopped animating while a fence was held")
             self.assertTrue(shm_first and shm_second)
 
-            client.do("signal")
             self.wait_for_probe(comp, "implicit-red", RED, timeout=30)
             self.assertIsNone(client.process.poll())
             self.assertNotIn("disconnected", comp.log_text())
@@ -142,7 +155,7 @@ class ClientSync(unittest.TestCase):
     def test_syncobj_acquire_and_release(self):
         """An acquire point backed by a sw_sync fence holds the commit until
         it signals; each release point signals once its buffer is replaced."""
-        with self.compositor("syncobj") as comp:
+        with self.compositor("syncobj", HOLD_BOUND_MS) as comp:
             client = FenceClient(comp, "syncobj", "syncobj-client")
             client.do("show " + color(BLUE))  # commit 1
             self.wait_for_probe(comp, "syncobj-blue", BLUE)
@@ -150,17 +163,23 @@ class ClientSync(unittest.TestCase):
             self.wait_for_probe(comp, "syncobj-green", GREEN, timeout=30)
             self.wait_until(lambda: client.released(1), "release point of commit 1", 20)
 
+            started = time.monotonic()
             client.do("fenced " + color(RED))  # commit 3
             time.sleep(1.0)
             image = self.screen(comp, "syncobj-held")
             self.assertTrue(harness.near(image.pixel(*PROBE), GREEN),
                             f"unsignalled frame shown: {image.pixel(*PROBE)}")
             self.assertFalse(client.released(2), "released a buffer still on screen")
+            held_for = time.monotonic() - started
+            # Well inside the bound, or a disconnect could pass for a hold.
+            self.assertLess(held_for, HOLD_BOUND_MS / 1000 / 2,
+                            f"screenshot too slow to test the hold ({held_for:.1f} s)")
 
             client.do("signal")
             self.wait_for_probe(comp, "syncobj-red", RED, timeout=30)
             self.wait_until(lambda: client.released(2), "release point of commit 2", 20)
             self.assertIsNone(client.process.poll())
+            self.assertNotIn("disconnected", comp.log_text())
             self.assertEqual(comp.terminate(), 0, comp.log_text())
 
     def wait_until(self, predicate, what, timeout):
@@ -171,20 +190,24 @@ class ClientSync(unittest.TestCase):
             time.sleep(0.2)
 
     def expect_protocol_error(self, client, command):
+        """Returns how long after sending COMMAND the error came, in seconds."""
+        started = time.monotonic()
         answer = client.send(command, timeout=60)
         if answer.startswith("ok"):
             answer = client.line(timeout=60)
         self.assertTrue(answer.startswith("protocol-error"), f"{command}: {answer}")
         client.process.wait(timeout=10)
+        return time.monotonic() - started
 
     def test_hostile_clients(self):
         """Bad dma-buf parameters, a timeline that is not one, an acquire
-        point that never materialises, a read-only dma-buf the software
+        point that never materialises, a write fence that never signals (both
+        ended by the bound, not before), a read-only dma-buf the software
         renderer would have to composite, a client killed while its commit is
         held: the offender gets a protocol error, is not shown, or is gone;
         the compositor and a well-behaved client carry on, and no fd is left
         behind."""
-        with self.compositor("hostile") as comp:
+        with self.compositor("hostile", SHORT_BOUND_MS) as comp:
             good = FenceClient(comp, "implicit", "hostile-good-client")
             # Each of its four buffers once: the renderer keeps an import (and
             # with llvmpipe a duplicate of the dma-buf fd) per live buffer,
@@ -206,8 +229,19 @@ class ClientSync(unittest.TestCase):
 
             with self.subTest(case="acquire point never materialises"):
                 bad = FenceClient(comp, "syncobj", "hostile-never")
-                self.expect_protocol_error(bad, "never " + color(RED))
-                comp.wait_for_log("its acquire point did not signal in time", timeout=30)
+                waited = self.expect_protocol_error(bad, "never " + color(RED))
+                comp.wait_for_log("its acquire point did not signal in time "
+                                  f"(bound {SHORT_BOUND_MS} ms)", timeout=30)
+                self.assertGreaterEqual(waited, SHORT_BOUND_MS / 1000, "ended before the bound")
+
+            with self.subTest(case="write fence never signals"):
+                # vgem signals a forgotten fence itself after 10 s; the bound is
+                # well before that.
+                bad = FenceClient(comp, "implicit", "hostile-unsignalled")
+                waited = self.expect_protocol_error(bad, "hold " + color(RED))
+                comp.wait_for_log("its dma-buf's write fence did not signal in time "
+                                  f"(bound {SHORT_BOUND_MS} ms)", timeout=30)
+                self.assertGreaterEqual(waited, SHORT_BOUND_MS / 1000, "ended before the bound")
 
             with self.subTest(case="read-only dma-buf that needs composition"):
                 # llvmpipe cannot map it: the guard keeps it off the screen.
