@@ -199,6 +199,13 @@ class ClientSync(unittest.TestCase):
         client.process.wait(timeout=10)
         return time.monotonic() - started
 
+    def expect_disconnect_at_bound(self, comp, sync, name, command, what):
+        """A fence that never signals ends its client at the bound, not before."""
+        waited = self.expect_protocol_error(FenceClient(comp, sync, name), command)
+        comp.wait_for_log(f"{what} did not signal in time (bound {SHORT_BOUND_MS} ms)",
+                          timeout=30)
+        self.assertGreaterEqual(waited, SHORT_BOUND_MS / 1000, "ended before the bound")
+
     def test_hostile_clients(self):
         """Bad dma-buf parameters, a timeline that is not one, an acquire
         point that never materialises, a write fence that never signals (both
@@ -228,20 +235,14 @@ class ClientSync(unittest.TestCase):
                 self.expect_protocol_error(bad, "bad-timeline")
 
             with self.subTest(case="acquire point never materialises"):
-                bad = FenceClient(comp, "syncobj", "hostile-never")
-                waited = self.expect_protocol_error(bad, "never " + color(RED))
-                comp.wait_for_log("its acquire point did not signal in time "
-                                  f"(bound {SHORT_BOUND_MS} ms)", timeout=30)
-                self.assertGreaterEqual(waited, SHORT_BOUND_MS / 1000, "ended before the bound")
+                self.expect_disconnect_at_bound(comp, "syncobj", "hostile-never",
+                                                "never " + color(RED), "its acquire point")
 
             with self.subTest(case="write fence never signals"):
                 # vgem signals a forgotten fence itself after 10 s; the bound is
                 # well before that.
-                bad = FenceClient(comp, "implicit", "hostile-unsignalled")
-                waited = self.expect_protocol_error(bad, "hold " + color(RED))
-                comp.wait_for_log("its dma-buf's write fence did not signal in time "
-                                  f"(bound {SHORT_BOUND_MS} ms)", timeout=30)
-                self.assertGreaterEqual(waited, SHORT_BOUND_MS / 1000, "ended before the bound")
+                self.expect_disconnect_at_bound(comp, "implicit", "hostile-unsignalled",
+                                                "hold " + color(RED), "its dma-buf's write fence")
 
             with self.subTest(case="read-only dma-buf that needs composition"):
                 # llvmpipe cannot map it: the guard keeps it off the screen.
