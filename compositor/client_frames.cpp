@@ -64,8 +64,10 @@ void ClientFrames::handle_client_commit(Surface &watched) {
 void ClientFrames::handle_commit(Surface &watched) {
     wlr_surface *surface = watched.surface;
     const uint32_t seq = surface->current.seq;
+    // wlroots applies cached states one by one, so nothing is older than
+    // `seq`; if it ever merged some, their times must not stall later frames.
     while (!watched.committed.empty() && watched.committed.front().first < seq) {
-        watched.committed.pop_front(); // cannot happen: commits apply in order
+        watched.committed.pop_front();
     }
     if (watched.committed.empty() || watched.committed.front().first != seq) {
         return; // no new buffer in this commit
