@@ -9,6 +9,7 @@
 
 #include "completion_stamp.hpp"
 #include "dmabuf_buffer.hpp"
+#include "monotonic_clock.hpp"
 #include "output.hpp"
 #include "server.hpp"
 #include "sync_file.hpp"
@@ -59,6 +60,12 @@ CameraSource::CameraSource(Server &server, wlr_scene_tree *layer, CameraOptions 
     scanout_.set_sample_handler(
         [this](wlr_scene_output_sample_event *event) { presents_.sampled(event); });
     retry_timer_ = EventSource::timer(server_.loop, [this] { start(); });
+    watchdog_ = EventSource::timer(server_.loop, [this] { handle_watchdog(); });
+    failure_check_ = EventSource::timer(server_.loop, [this] {
+        if (camera_ && camera_->failed()) {
+            lose_camera(camera_->failure());
+        }
+    });
 }
 
 CameraSource::~CameraSource() {
@@ -170,13 +177,12 @@ bool CameraSource::open_and_stream(std::string &error) {
         return false;
     }
 
-    // A default bound of four frame periods: a late frame is dropped long
-    // before anyone would see the picture freeze.
-    int timeout_ms = options_.fence_timeout_ms;
-    if (timeout_ms == 0) {
-        int fps = options_.fps > 0 ? options_.fps : 30;
-        timeout_ms = std::max(4000 / fps, 20);
-    }
+    // The rate the camera really runs at, not the one asked for: drivers
+    // round, and a webcam's default can be 5 fps.
+    nominal_period_ns_ = camera_->frame_period_ns();
+    measured_period_ns_ = 0;
+    last_dequeue_ns_ = 0;
+    int timeout_ms = fence_timeout_ms(nominal_period_ns_);
     FrameLatcher::Hooks hooks;
     hooks.latch = [this](unsigned slot, const FrameTimes &times) { latch(slot, times); };
     hooks.requeue = [this](unsigned slot) { requeue(slot); };
@@ -190,23 +196,98 @@ bool CameraSource::open_and_stream(std::string &error) {
 
     video_watch_ = EventSource::fd(server_.loop, camera_->fd(), WL_EVENT_READABLE,
                                    [this](uint32_t mask) { handle_video(mask); });
+    with_camera_ = static_cast<unsigned>(buffers_.size());
+    watchdog_.arm(watchdog_ms());
 
-    // Scale to the output only when sizes differ: a 1:1 frame can be
-    // scanned out directly.
+    fit_to_output();
+
+    char fourcc[5] = {};
+    std::memcpy(fourcc, &format.v4l2_fourcc, 4);
+    std::string rate = nominal_period_ns_ > 0 ? fps_text(nominal_period_ns_) : "an unknown rate";
+    std::fprintf(stderr,
+                 "fencecam: camera %s (%s, %s): %s %dx%d at %s, %zu buffers, fence bound %d ms, "
+                 "sync mode %s: %s\n",
+                 camera_->path().c_str(), camera_->card().c_str(), camera_->driver().c_str(),
+                 fourcc, format.width, format.height, rate.c_str(), buffers_.size(), timeout_ms,
+                 std::string(to_string(mode)).c_str(), why.c_str());
+    return true;
+}
+
+// Scale to the output only when sizes differ: a 1:1 frame can be scanned out
+// directly.
+void CameraSource::fit_to_output() {
+    Output *output = server_.first_output();
+    const CameraFormat &format = camera_->format();
     if (output &&
         (format.width != output->wlr()->width || format.height != output->wlr()->height)) {
         wlr_scene_buffer_set_dest_size(picture_, output->wlr()->width, output->wlr()->height);
     } else {
         wlr_scene_buffer_set_dest_size(picture_, 0, 0);
     }
+}
 
-    char fourcc[5] = {};
-    std::memcpy(fourcc, &format.v4l2_fourcc, 4);
-    std::fprintf(stderr, "fencecam: camera %s (%s, %s): %s %dx%d, %zu buffers, sync mode %s: %s\n",
-                 camera_->path().c_str(), camera_->card().c_str(), camera_->driver().c_str(),
-                 fourcc, format.width, format.height, buffers_.size(),
-                 std::string(to_string(mode)).c_str(), why.c_str());
-    return true;
+void CameraSource::output_changed() {
+    Output *output = server_.first_output();
+    if (!camera_ || !output) {
+        return; // the next attempt to open the camera asks for the new size
+    }
+    const CameraFormat &format = camera_->format();
+    bool same_size = format.width == output->wlr()->width && format.height == output->wlr()->height;
+    if (options_.width > 0 || same_size) {
+        fit_to_output(); // a size the user chose is scaled, not renegotiated
+        return;
+    }
+    std::fprintf(stderr, "fencecam: output is now %dx%d: restarting the camera at that size\n",
+                 output->wlr()->width, output->wlr()->height);
+    stop();
+    start();
+}
+
+// A bound of four frame periods, and at least 250 ms: a late frame is given
+// up long before anyone would see the picture freeze, and a slow camera's
+// frames are never given up for being slow.
+int CameraSource::fence_timeout_ms(int64_t period_ns) const {
+    if (options_.fence_timeout_ms > 0) {
+        return options_.fence_timeout_ms;
+    }
+    return static_cast<int>(std::max<int64_t>(4 * period_ns / 1'000'000, 250));
+}
+
+// A camera that holds buffers and returns none for this long has stopped
+// without saying so (a wedged sensor, a USB glitch): well past the point
+// where single frames are given up.
+int CameraSource::watchdog_ms() const {
+    int bound = latcher_ ? static_cast<int>(latcher_->fence_timeout().count()) : 250;
+    return std::max(2000, 3 * bound);
+}
+
+std::string CameraSource::fps_text(int64_t period_ns) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f fps", 1e9 / double(period_ns));
+    return text;
+}
+
+// Frames arrive at the camera's real rate, which may fall below its nominal
+// one (a webcam's exposure in low light): the fence bound follows the slower
+// of the two.
+void CameraSource::measure_rate() {
+    int64_t now = monotonic_ns();
+    if (last_dequeue_ns_ > 0) {
+        int64_t interval = now - last_dequeue_ns_;
+        measured_period_ns_ =
+            measured_period_ns_ == 0 ? interval : (measured_period_ns_ * 7 + interval) / 8;
+    }
+    last_dequeue_ns_ = now;
+    int64_t period = std::max(nominal_period_ns_, measured_period_ns_);
+    auto bound = std::chrono::milliseconds(fence_timeout_ms(period));
+    auto current = latcher_->fence_timeout();
+    // Only a real change moves the bound: each move restarts the wait of
+    // the fence being timed.
+    if (bound > current * 5 / 4 || bound < current * 3 / 4) {
+        std::fprintf(stderr, "fencecam: camera runs at %s: fence bound now %lld ms\n",
+                     fps_text(period).c_str(), static_cast<long long>(bound.count()));
+        latcher_->set_fence_timeout(bound);
+    }
 }
 
 // The kernel proves it attaches release fences when a buffer it was just
@@ -276,21 +357,45 @@ void CameraSource::handle_video(uint32_t mask) {
             first_sequence_ = frame->sequence;
         }
         last_sequence_ = frame->sequence;
+        --with_camera_;
+        // The camera made progress: its watchdog starts over while it still
+        // holds buffers.
+        watchdog_.arm(with_camera_ > 0 ? watchdog_ms() : 0);
+        measure_rate();
         latcher_->dequeued(frame->index, frame->error);
     }
     if (camera_->failed() || (mask & (WL_EVENT_ERROR | WL_EVENT_HANGUP))) {
-        std::string reason =
-            camera_->failed() ? camera_->failure() : camera_->path() + ": device gone";
-        std::fprintf(stderr,
-                     "fencecam: camera lost: %s; showing \"no signal\" and retrying every second\n",
-                     reason.c_str());
-        announced_missing_ = true;
-        stop();
-        retry_later();
+        lose_camera(camera_->failed() ? camera_->failure() : camera_->path() + ": device gone");
     }
 }
 
+void CameraSource::lose_camera(const std::string &reason) {
+    std::fprintf(stderr,
+                 "fencecam: camera lost: %s; showing \"no signal\" and retrying every second\n",
+                 reason.c_str());
+    announced_missing_ = true;
+    stop();
+    retry_later();
+}
+
+void CameraSource::handle_watchdog() {
+    if (!camera_) {
+        return;
+    }
+    if (!announced_stall_) {
+        std::fprintf(stderr,
+                     "fencecam: camera stalled: %s returned no frame for %d ms; showing \"no "
+                     "signal\" and restarting it\n",
+                     camera_->path().c_str(), watchdog_ms());
+        announced_stall_ = true;
+    }
+    ++restarts_;
+    stop();
+    retry_later();
+}
+
 void CameraSource::latch(unsigned slot, const FrameTimes &times) {
+    announced_stall_ = false;
     FrameRecord record;
     record.mode = to_string(latcher_->mode());
     record.sequence = times.sequence;
@@ -303,8 +408,8 @@ void CameraSource::latch(unsigned slot, const FrameTimes &times) {
     presents_.latched(record);
 
     wlr_scene_buffer_set_buffer(picture_, buffers_[slot]->base());
-    // An idle output shows the frame now rather than at its next frame event.
-    server_.commit_idle_outputs();
+    // Committed now, or at the deadline of the next vblank it can make.
+    server_.schedule_commits();
 }
 
 void CameraSource::requeue(unsigned slot) {
@@ -312,13 +417,22 @@ void CameraSource::requeue(unsigned slot) {
         return;
     }
     if (!camera_->queue(slot)) {
-        return; // handle_video notices the failure and stops the camera
+        // Called from inside the latcher: it is torn down from the event
+        // loop, not from under its own feet.
+        failure_check_.arm(1);
+        return;
+    }
+    if (with_camera_++ == 0) {
+        watchdog_.arm(watchdog_ms());
     }
     latcher_->queued(slot, latcher_->mode() == SyncMode::dqbuf ? UniqueFd() : export_fence(slot));
 }
 
 void CameraSource::stop() {
     video_watch_.reset();
+    watchdog_.arm(0);
+    failure_check_.arm(0);
+    with_camera_ = 0;
     presents_.finish_all();
     if (latcher_) {
         const FrameLatcher::Counters &counters = latcher_->counters();
@@ -365,10 +479,10 @@ std::string CameraSource::summary() const {
     char line[320];
     std::snprintf(line, sizeof line,
                   "camera: %" PRIu64 " frames latched, %" PRIu64 " errors, %" PRIu64
-                  " stale, %" PRIu64 " stalls; V4L2 sequence %" PRId64 "..%" PRId64 "; %" PRIu64
-                  " samples by direct scanout, %" PRIu64 " composited; %" PRIu64
-                  " CPU reads of camera pixels",
-                  counters.latched, counters.errors, counters.stale, counters.stalls,
+                  " stale, %" PRIu64 " stalls, %" PRIu64 " restarts; V4L2 sequence %" PRId64
+                  "..%" PRId64 "; %" PRIu64 " samples by direct scanout, %" PRIu64
+                  " composited; %" PRIu64 " CPU reads of camera pixels",
+                  counters.latched, counters.errors, counters.stale, counters.stalls, restarts_,
                   first_sequence_, last_sequence_, scanout_.scanout_samples(),
                   scanout_.composited_samples(), DmabufBuffer::cpu_reads());
     return line;

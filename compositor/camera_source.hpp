@@ -41,6 +41,9 @@ class CameraSource {
 
     // Tries the camera now (e.g. once the first output exists).
     void start();
+    // The first output appeared or changed mode: a camera sized for it
+    // restarts at the new size, so that direct scanout comes back.
+    void output_changed();
 
     // One line for the log at exit: what the camera did in this run.
     std::string summary() const;
@@ -56,7 +59,15 @@ class CameraSource {
     void show_no_signal(bool on);
     void retry_later();
 
+    void fit_to_output();
+    int fence_timeout_ms(int64_t period_ns) const;
+    int watchdog_ms() const;
+    static std::string fps_text(int64_t period_ns);
+    void measure_rate();
+    void lose_camera(const std::string &reason);
+
     void handle_video(uint32_t mask);
+    void handle_watchdog();
     void latch(unsigned slot, const FrameTimes &times);
     void requeue(unsigned slot);
     UniqueFd export_fence(unsigned slot);
@@ -72,7 +83,15 @@ class CameraSource {
     std::unique_ptr<FrameLatcher> latcher_;
     EventSource video_watch_;
     EventSource retry_timer_;
+    EventSource watchdog_;
+    EventSource failure_check_;
     bool announced_missing_ = false;
+    bool announced_stall_ = false;
+    unsigned with_camera_ = 0; // buffers queued and not yet dequeued
+    int64_t nominal_period_ns_ = 0;
+    int64_t measured_period_ns_ = 0;
+    int64_t last_dequeue_ns_ = 0;
+    uint64_t restarts_ = 0;
 
     // Totals over the whole run (a camera may come and go).
     FrameLatcher::Counters totals_;

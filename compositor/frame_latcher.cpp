@@ -18,6 +18,14 @@ std::string_view to_string(SyncMode mode) {
     return "?";
 }
 
+void FrameLatcher::set_fence_timeout(std::chrono::milliseconds timeout) {
+    if (timeout == fence_timeout_) {
+        return;
+    }
+    fence_timeout_ = timeout;
+    arm_timeout(); // the oldest fence's wait starts over with the new bound
+}
+
 FrameLatcher::FrameLatcher(wl_event_loop *loop, SyncMode mode,
                            std::chrono::milliseconds fence_timeout, unsigned slot_count,
                            Hooks hooks)
@@ -50,17 +58,30 @@ void FrameLatcher::queued(unsigned index, UniqueFd fence, int64_t queued_ns) {
 }
 
 void FrameLatcher::handle_fence(unsigned index) {
+    if (judge_fence(index)) {
+        if (slots_[index].sequence == timed_sequence_) {
+            arm_timeout();
+        }
+        requeue_if_free(index); // DQBUF may have handed it back already
+    }
+}
+
+// Reads a slot's fence; once it has signalled, completes the frame and
+// returns true.
+bool FrameLatcher::judge_fence(unsigned index) {
     Slot &slot = slots_[index];
     FenceState state = hooks_.read_fence(slot.fence.get());
     if (state.status == FenceState::Status::pending) {
-        return; // a spurious wake-up: keep waiting
+        return false; // a spurious wake-up: keep waiting
     }
     stop_waiting(slot);
     bool ok = state.status == FenceState::Status::signalled;
-    complete(index, ok, state.timestamp_ns >= 0 ? state.timestamp_ns : monotonic_ns());
-    if (slot.sequence == timed_sequence_) {
-        arm_timeout();
-    }
+    // A timestamp from before the frame was queued (a stub that signalled
+    // long ago, or none at all) says nothing of when this frame was done:
+    // it was ready when we learnt it.
+    int64_t ready_ns = state.timestamp_ns >= slot.queued_ns ? state.timestamp_ns : monotonic_ns();
+    complete(index, ok, ready_ns);
+    return true;
 }
 
 void FrameLatcher::dequeued(unsigned index, bool error) {
@@ -74,9 +95,14 @@ void FrameLatcher::dequeued(unsigned index, bool error) {
         stop_waiting(slot);
         complete(index, false, monotonic_ns());
         arm_timeout();
+    } else if (!slot.resolved && judge_fence(index) && slot.sequence == timed_sequence_) {
+        // DQBUF can hand back several buffers in one event-loop iteration,
+        // before their fence callbacks have run: judge the fence now, or the
+        // newest frame would wait an iteration for nothing.
+        arm_timeout();
     }
-    // In fence mode a good buffer was (or will be) judged by its fence:
-    // DQBUF only hands it back.
+    // A slot whose fence is still pending stays out until it resolves:
+    // requeueing it would throw its frame away unjudged.
     requeue_if_free(index);
 }
 
@@ -104,7 +130,7 @@ void FrameLatcher::released(unsigned index) {
 
 void FrameLatcher::requeue_if_free(unsigned index) {
     Slot &slot = slots_[index];
-    if (!slot.with_producer && !slot.with_scene && slot.sequence != 0) {
+    if (!slot.with_producer && !slot.with_scene && slot.resolved && slot.sequence != 0) {
         slot.sequence = 0; // free until queued() numbers it again
         hooks_.requeue(index);
     }

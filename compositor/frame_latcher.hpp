@@ -81,6 +81,9 @@ class FrameLatcher {
     FrameLatcher &operator=(const FrameLatcher &) = delete;
 
     SyncMode mode() const { return mode_; }
+    std::chrono::milliseconds fence_timeout() const { return fence_timeout_; }
+    // The producer's frame rate changed: the bound for each fence follows.
+    void set_fence_timeout(std::chrono::milliseconds timeout);
     const Counters &counters() const { return counters_; }
 
     // The producer has the slot (after QBUF, or after STREAMON for slots
@@ -112,6 +115,7 @@ class FrameLatcher {
     };
 
     void handle_fence(unsigned slot);
+    bool judge_fence(unsigned slot);
     void complete(unsigned slot, bool ok, int64_t ready_ns);
     void abandon_oldest();
     void arm_timeout();

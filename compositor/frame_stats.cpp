@@ -52,11 +52,12 @@ std::string FrameStats::to_json(const FrameRecord &frame) {
     std::snprintf(line, sizeof line,
                   "{\"source\":\"%s\",\"mode\":\"%s\",\"sequence\":%" PRIu64
                   ",\"queued_ns\":%s,\"ready_ns\":%s,\"latched_ns\":%s,\"present_ns\":%s,"
-                  "\"zero_copy\":%s,\"stamp_ns\":%s}",
+                  "\"zero_copy\":%s,\"stamp_ns\":%s,\"replaced\":%s}",
                   frame.source.c_str(), frame.mode.c_str(), frame.sequence,
                   time(frame.queued_ns).c_str(), time(frame.ready_ns).c_str(),
                   time(frame.latched_ns).c_str(), time(frame.present_ns).c_str(),
-                  frame.zero_copy ? "true" : "false", time(frame.stamp_ns).c_str());
+                  frame.zero_copy ? "true" : "false", time(frame.stamp_ns).c_str(),
+                  frame.replaced ? "true" : "false");
     return line;
 }
 
@@ -67,6 +68,7 @@ void FrameStats::record(const FrameRecord &frame) {
         zero_copy_ += frame.zero_copy;
         ready_to_present_ns_.push_back(frame.present_ns - frame.ready_ns);
     }
+    replaced_ += frame.replaced;
     latch_wait_ns_.push_back(frame.latched_ns - frame.ready_ns);
     if (file_) {
         std::fprintf(file_, "%s\n", to_json(frame).c_str());
@@ -80,14 +82,15 @@ void FrameStats::record(const FrameRecord &frame) {
 std::string FrameStats::summary() const {
     Distribution present = distribution(ready_to_present_ns_);
     Distribution latch = distribution(latch_wait_ns_);
-    char line[400];
+    char line[480];
     std::snprintf(
         line, sizeof line,
-        "stats: %zu frames latched, %zu presented, %.0f%% zero-copy; "
+        "stats: %zu frames latched, %zu presented, %zu replaced by newer ones, %.0f%% zero-copy; "
         "ready->present mean %.2f p50 %.2f p99 %.2f ms; "
         "latch wait mean %.3f p50 %.3f p99 %.3f ms",
-        frames_, presented_, presented_ ? 100.0 * double(zero_copy_) / double(presented_) : 0.0,
-        present.mean_ms, present.p50_ms, present.p99_ms, latch.mean_ms, latch.p50_ms, latch.p99_ms);
+        frames_, presented_, replaced_,
+        presented_ ? 100.0 * double(zero_copy_) / double(presented_) : 0.0, present.mean_ms,
+        present.p50_ms, present.p99_ms, latch.mean_ms, latch.p50_ms, latch.p99_ms);
     return line;
 }
 

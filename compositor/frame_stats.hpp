@@ -25,8 +25,12 @@ struct FrameRecord {
     int64_t queued_ns = -1;
     int64_t ready_ns = -1;
     int64_t latched_ns = -1;
-    int64_t present_ns = -1; // -1: never presented (replaced before a flip)
+    int64_t present_ns = -1; // -1: never presented
     bool zero_copy = false;  // scanned out as it is, no composition
+    // Never presented because a newer frame took its place before any
+    // output commit sampled it: the display showed something fresher, so
+    // this is not a loss.
+    bool replaced = false;
     // Benchmarks (--completion-stamps): the completion time the test camera
     // wrote into the frame, one clock for every pipeline compared.
     int64_t stamp_ns = -1;
@@ -65,6 +69,7 @@ class FrameStats {
     std::function<void(const FrameRecord &)> on_record_;
     size_t frames_ = 0;
     size_t presented_ = 0;
+    size_t replaced_ = 0;
     size_t zero_copy_ = 0;
     std::vector<int64_t> ready_to_present_ns_;
     std::vector<int64_t> latch_wait_ns_;

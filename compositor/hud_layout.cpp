@@ -55,6 +55,10 @@ void add_text(HudDrawList &list, int x, int y, int scale, const std::string &tex
 } // namespace
 
 void FrameHistory::add(const FrameRecord &record) {
+    if (record.replaced) {
+        ++replaced_;
+        return;
+    }
     if (record.present_ns < 0) {
         ++dropped_;
     }
@@ -105,7 +109,8 @@ std::array<std::string, 3> hud_text(const FrameHistory &history, const HudStatus
         latency.count > 0
             ? format("LAT %.1f", latency.mean_ms) + format(" P99 %.1f MS", latency.p99_ms)
             : "LAT - MS",
-        "DROP " + std::to_string(history.dropped()) + " STALL " + std::to_string(status.stalls) +
+        "DROP " + std::to_string(history.dropped()) + " REPL " +
+            std::to_string(history.replaced()) + " STALL " + std::to_string(status.stalls) +
             " ERR " + std::to_string(status.errors),
     };
 }

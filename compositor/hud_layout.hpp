@@ -6,7 +6,9 @@
 // The HUD shows, for the last frames of the built-in camera:
 //   FENCE  59.9 FPS            the sync mode (or NO SIGNAL, NO CAMERA)
 //   LAT 21.3 P99 24.0 MS       ready -> present latency, mean and p99
-//   DROP 0 STALL 0 ERR 0       frames never shown, fences given up, errors
+//   DROP 0 REPL 0 STALL 0 ERR 0  frames never shown, frames a newer one
+//                              replaced before a commit, fences given up,
+//                              errors
 //   a bar a frame of ready -> present latency, with a line at the refresh
 //   period: green within one period, yellow within two, red beyond or
 //   never shown.
@@ -22,7 +24,7 @@
 
 namespace fencecam {
 
-inline constexpr int hud_width = 320;
+inline constexpr int hud_width = 352;
 inline constexpr int hud_height = 120;
 
 // The latest frames' timings, fed from FrameStats as frames finish.
@@ -40,6 +42,9 @@ class FrameHistory {
     const std::deque<Frame> &frames() const { return frames_; }
     // Frames never presented since the start, not just in the history.
     uint64_t dropped() const { return dropped_; }
+    // Frames a newer one replaced before any commit showed them: not in
+    // the graph, and not drops.
+    uint64_t replaced() const { return replaced_; }
     // Frames shown a second, over the last second of page flips.
     double fps() const;
     // Ready -> present of the presented frames in the history.
@@ -48,6 +53,7 @@ class FrameHistory {
   private:
     std::deque<Frame> frames_;
     uint64_t dropped_ = 0;
+    uint64_t replaced_ = 0;
 };
 
 // What the HUD needs to know besides the frames.

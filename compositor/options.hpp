@@ -21,7 +21,7 @@ struct CameraOptions {
     std::string device;  // empty: the first capture device found
     bool enabled = true; // --no-camera turns the built-in camera off
     SyncChoice sync = SyncChoice::automatic;
-    int fence_timeout_ms = 0; // 0: four frame periods
+    int fence_timeout_ms = 0; // 0: four periods of the camera's real rate, >= 250 ms
     int width = 0;            // 0: the output's size, for direct scanout
     int height = 0;
     int fps = 0; // 0: the camera's current rate

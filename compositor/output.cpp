@@ -3,26 +3,41 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "monotonic_clock.hpp"
 #include "server.hpp"
 
 namespace fencecam {
 
+namespace {
+
+int64_t period_of(const wlr_output *output) {
+    return output->refresh > 0 ? 1'000'000'000'000 / output->refresh : 0;
+}
+
+} // namespace
+
 Output::Output(Server &server, wlr_output *output)
     : server_(server)
-    , output_(output) {
+    , output_(output)
+    , deadline_(server.loop, [this] { handle_deadline(); }) {
     // Let the output allocate buffers the renderer can draw into; this must
     // happen before the first commit.
     wlr_output_init_render(output_, server_.allocator, server_.renderer);
 
-    if (!apply_mode()) {
-        wlr_log(WLR_ERROR, "output %s: could not set a mode; it stays off", output_->name);
-    }
-
+    // Before the first commit, so that the mode it sets reaches handle_commit.
     frame_.connect(&output_->events.frame, [this] { handle_frame(); });
+    present_.connect(&output_->events.present,
+                     [this](wlr_output_event_present *event) { handle_present(event); });
+    commit_.connect(&output_->events.commit,
+                    [this](wlr_output_event_commit *event) { handle_commit(event); });
     request_state_.connect(
         &output_->events.request_state,
         [this](wlr_output_event_request_state *event) { handle_request_state(event); });
     destroy_.connect(&output_->events.destroy, [this] { handle_destroy(); });
+
+    if (!apply_mode()) {
+        wlr_log(WLR_ERROR, "output %s: could not set a mode; it stays off", output_->name);
+    }
 
     // Auto-placing the output in the layout also gives the scene its
     // position; the scene output is what renders (or scans out) the scene.
@@ -36,6 +51,14 @@ Output::Output(Server &server, wlr_output *output)
 
     wlr_log(WLR_INFO, "output %s: %dx%d@%.3f Hz", output_->name, output_->width, output_->height,
             output_->refresh / 1000.0);
+}
+
+Output::~Output() {
+    wlr_log(WLR_INFO,
+            "output %s: frame clock: %llu deadline commits made their vblank, %llu missed; "
+            "margin %.2f ms",
+            output_->name, static_cast<unsigned long long>(clock_.hits()),
+            static_cast<unsigned long long>(clock_.misses()), clock_.margin_ns() / 1e6);
 }
 
 // The user's --mode if they gave one (a listed mode if it matches, a custom
@@ -70,27 +93,112 @@ bool Output::apply_mode() {
     return ok;
 }
 
-// The output is ready for a new frame: render the scene (or hand a single
-// fullscreen buffer straight to the display), commit, and tell clients their
-// frame was shown so they draw the next one.
-void Output::handle_frame() {
+void Output::schedule_commit() {
+    if (!output_->enabled || deadline_.armed() || commit_at_frame_) {
+        return; // a commit is booked already, and it takes the newest frame
+    }
+    int64_t now = monotonic_ns();
+    if (!clock_.predicts()) {
+        // No vblank seen yet: commit now, or when the pending flip is done.
+        if (output_->frame_pending) {
+            commit_at_frame_ = true;
+        } else {
+            commit();
+        }
+        return;
+    }
+    // A pending flip holds the coming vblank; the frame can make the one
+    // after it at the earliest.
+    int64_t earliest = now;
+    if (output_->frame_pending && in_flight_ && in_flight_->target_ns > 0) {
+        earliest = in_flight_->target_ns + clock_.period_ns() / 2;
+    }
+    int64_t target = *clock_.next_target(now, earliest);
+    if (!output_->frame_pending && target == *clock_.vblank_after(now)) {
+        commit(); // idle and in time: nothing fresher can come sooner
+        return;
+    }
+    book(target);
+}
+
+void Output::book(int64_t target_ns) {
+    deadline_target_ns_ = target_ns;
+    deadline_.arm_at(clock_.deadline(target_ns));
+}
+
+void Output::handle_deadline() {
+    if (output_->frame_pending) {
+        // The previous flip is late: go as soon as it completes.
+        commit_at_frame_ = true;
+        return;
+    }
     commit();
+}
+
+// The output is ready for a new frame: after a page flip of ours, or because
+// something asked for one while it was idle (a client's commit damaged the
+// scene).
+void Output::handle_frame() {
+    bool after_flip = std::exchange(flip_since_frame_, false);
+    if (commit_at_frame_) {
+        commit_at_frame_ = false;
+        commit();
+    } else if (deadline_.armed()) {
+        // The booked commit will take whatever is new.
+    } else if (after_flip && clock_.predicts()) {
+        // What arrived while the flip was pending waits for the next deadline,
+        // so that a fresher frame arriving meanwhile replaces it.
+        if (wlr_scene_output_needs_frame(scene_output_)) {
+            book(*clock_.next_target(monotonic_ns(), monotonic_ns()));
+        }
+    } else {
+        schedule_commit();
+    }
+    // Clients draw their next frame now, in time for the next deadline.
     timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     wlr_scene_output_send_frame_done(scene_output_, &now);
 }
 
-void Output::commit_if_idle() {
-    if (output_->enabled && !output_->frame_pending) {
-        commit();
-    }
-}
-
+// Render the scene (or hand a single fullscreen buffer straight to the
+// display) and commit.
 void Output::commit() {
     if (readonly_guard_) {
         readonly_guard_->before_commit();
     }
+    uint32_t seq_before = output_->commit_seq;
+    int64_t started = monotonic_ns();
     wlr_scene_output_commit(scene_output_, nullptr);
+    if (output_->commit_seq == seq_before) {
+        return; // nothing new to show, or the commit failed
+    }
+    clock_.commit_took(monotonic_ns() - started);
+    flip_since_frame_ = true;
+    std::optional<int64_t> target = clock_.vblank_after(started);
+    in_flight_ = InFlight{output_->commit_seq, started, target.value_or(0)};
+}
+
+void Output::handle_present(wlr_output_event_present *event) {
+    if (!event->presented) {
+        return;
+    }
+    int64_t vblank = int64_t(event->when.tv_sec) * 1'000'000'000 + event->when.tv_nsec;
+    clock_.presented(vblank, event->refresh > 0 ? event->refresh : period_of(output_));
+    if (in_flight_ && in_flight_->commit_seq == event->commit_seq && in_flight_->target_ns > 0) {
+        clock_.landed(in_flight_->committed_ns, in_flight_->target_ns, vblank);
+    }
+}
+
+void Output::handle_commit(wlr_output_event_commit *event) {
+    if (!(event->state->committed & WLR_OUTPUT_STATE_MODE)) {
+        return;
+    }
+    clock_ = FrameClock(period_of(output_));
+    wlr_log(WLR_INFO, "output %s: mode %dx%d@%.3f Hz", output_->name, output_->width,
+            output_->height, output_->refresh / 1000.0);
+    if (on_mode_) {
+        on_mode_();
+    }
 }
 
 // Nested backends ask for a new size when their window is resized.

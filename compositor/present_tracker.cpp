@@ -4,6 +4,7 @@ namespace fencecam {
 
 void PresentTracker::latched(const FrameRecord &frame) {
     if (!in_flight_.empty() && in_flight_.back().commit_seq == 0) {
+        in_flight_.back().record.replaced = true;
         finish(in_flight_.size() - 1, -1);
     }
     in_flight_.push_back({frame, 0});

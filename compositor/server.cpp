@@ -71,9 +71,8 @@ bool Server::start(std::string &error) {
     xdg_shell = wlr_xdg_shell_create(display, 6);
     seat = std::make_unique<Seat>(*this);
 
-    new_output_.connect(&backend->events.new_output, [this](wlr_output *output) {
-        outputs_.push_back(std::make_unique<Output>(*this, output));
-    });
+    new_output_.connect(&backend->events.new_output,
+                        [this](wlr_output *output) { handle_new_output(output); });
     new_toplevel_.connect(&xdg_shell->events.new_toplevel, [this](wlr_xdg_toplevel *toplevel) {
         views_.push_back(std::make_unique<View>(*this, toplevel));
     });
@@ -132,9 +131,23 @@ void Server::handle_action(Action action) {
     }
 }
 
-void Server::commit_idle_outputs() {
+void Server::schedule_commits() {
     for (const auto &output : outputs_) {
-        output->commit_if_idle();
+        output->schedule_commit();
+    }
+}
+
+void Server::handle_new_output(wlr_output *wlr_output) {
+    Output *output = outputs_.emplace_back(std::make_unique<Output>(*this, wlr_output)).get();
+    // The camera is sized for the first output: when that one changes mode,
+    // or appears only now, it restarts at the new size.
+    output->set_mode_handler([this, output] {
+        if (camera && output == first_output()) {
+            camera->output_changed();
+        }
+    });
+    if (camera && output == first_output()) {
+        camera->output_changed();
     }
 }
 

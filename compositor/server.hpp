@@ -62,7 +62,8 @@ class Server {
 
     const Options &options() const { return options_; }
     Output *first_output() const { return outputs_.empty() ? nullptr : outputs_.front().get(); }
-    void commit_idle_outputs();
+    // Something new is in the scene: each output commits it when best.
+    void schedule_commits();
     void remove_output(Output *output);
     void remove_view(View *view);
 
@@ -72,6 +73,7 @@ class Server {
   private:
     explicit Server(const Options &options);
     bool start(std::string &error);
+    void handle_new_output(wlr_output *output);
 
     Options options_;
     std::string socket_;

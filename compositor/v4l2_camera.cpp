@@ -205,9 +205,11 @@ bool V4l2Camera::set_format(uint32_t v4l2_fourcc, uint32_t drm_fourcc,
             format_.planes.push_back({0, pix.bytesperline * pix.height, pix.bytesperline});
         }
     }
-    if (fmt.fmt.pix.pixelformat != v4l2_fourcc && !is_multiplanar(buffer_type_)) {
+    uint32_t granted =
+        is_multiplanar(buffer_type_) ? fmt.fmt.pix_mp.pixelformat : fmt.fmt.pix.pixelformat;
+    if (granted != v4l2_fourcc) {
         error = path_ + ": the driver replaced " + fourcc_string(v4l2_fourcc) + " with " +
-                fourcc_string(fmt.fmt.pix.pixelformat);
+                fourcc_string(granted);
         return false;
     }
     set_frame_rate(request.fps);
@@ -223,6 +225,19 @@ void V4l2Camera::set_frame_rate(int fps) {
     parm.type = buffer_type_;
     parm.parm.capture.timeperframe = {1, static_cast<uint32_t>(fps)};
     xioctl(fd_.get(), VIDIOC_S_PARM, &parm);
+}
+
+int64_t V4l2Camera::frame_period_ns() const {
+    v4l2_streamparm parm{};
+    parm.type = buffer_type_;
+    if (xioctl(fd_.get(), VIDIOC_G_PARM, &parm) != 0) {
+        return 0;
+    }
+    const v4l2_fract &period = parm.parm.capture.timeperframe;
+    if (period.numerator == 0 || period.denominator == 0) {
+        return 0;
+    }
+    return int64_t(period.numerator) * 1'000'000'000 / period.denominator;
 }
 
 bool V4l2Camera::allocate(unsigned count, std::string &error) {

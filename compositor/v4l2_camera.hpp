@@ -83,6 +83,9 @@ class V4l2Camera {
     const std::string &card() const { return card_; }
     const std::string &driver() const { return driver_; }
     const CameraFormat &format() const { return format_; }
+    // The frame period the driver says it runs at (VIDIOC_G_PARM), in
+    // nanoseconds; 0 when it does not say.
+    int64_t frame_period_ns() const;
     const std::vector<CameraBuffer> &buffers() const { return buffers_; }
 
     ~V4l2Camera();

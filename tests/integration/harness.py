@@ -212,12 +212,13 @@ def camera_summary(log):
     """The counters of fencecam's exit line 'camera: N frames latched, ...'."""
     import re
     match = re.search(
-        r"camera: (\d+) frames latched, (\d+) errors, (\d+) stale, (\d+) stalls; "
+        r"camera: (\d+) frames latched, (\d+) errors, (\d+) stale, (\d+) stalls, "
+        r"(\d+) restarts; "
         r"V4L2 sequence (-?\d+)\.\.(-?\d+); (\d+) samples by direct scanout, (\d+) composited; "
         r"(\d+) CPU reads", log)
     if not match:
         raise AssertionError("no camera summary in the log:\n" + log)
-    keys = ["latched", "errors", "stale", "stalls", "first_sequence", "last_sequence",
+    keys = ["latched", "errors", "stale", "stalls", "restarts", "first_sequence", "last_sequence",
             "scanout_samples", "composited_samples", "cpu_reads"]
     return dict(zip(keys, map(int, match.groups())))
 

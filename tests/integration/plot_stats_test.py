@@ -32,9 +32,11 @@ class PlotStats(unittest.TestCase):
         frames = [frame(i, 20 * i, 20 * i + 10) for i in range(1, 100)]
         frames.append(frame(100, 2000, 2020, zero_copy=False))
         frames.append(frame(101, 2020, None))
+        frames.append(dict(frame(102, 2030, None), replaced=True))
         result, png = self.run_tool(frames)
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertIn("101 frames latched, 100 presented, 99% zero-copy", result.stdout)
+        self.assertIn("102 frames latched, 100 presented, 1 replaced by newer ones, 99% zero-copy",
+                      result.stdout)
         self.assertIn("ready->present: mean 10.10 ms, p50 10.00 ms, p99 10.00 ms", result.stdout)
         with open(png, "rb") as image:
             self.assertEqual(image.read(8), b"\x89PNG\r\n\x1a\n")

@@ -39,18 +39,27 @@ class LatcherTest : public ::testing::Test {
         UniqueFd fence(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
         fences_[fence.get()] = FenceState{};
         fence_of_[slot] = fence.get();
+        // The test's own handle on the fence: it can still signal it after
+        // the latcher has closed its copy.
+        signaller_[slot] = UniqueFd(dup(fence.get()));
         latcher_->queued(slot, std::move(fence));
     }
 
-    void signal(unsigned slot, int error = 0, int64_t timestamp_ns = 1234) {
+    // The fence signals (with `error`, at `timestamp_ns`, default now); the
+    // latcher hears of it at the next dispatch, unless `dispatch_now` is off.
+    void signal(unsigned slot, int error = 0, int64_t timestamp_ns = -1, bool dispatch_now = true) {
         int fd = fence_of_.at(slot);
         FenceState &state = fences_[fd];
         state.status = error ? FenceState::Status::error : FenceState::Status::signalled;
         state.error = error;
-        state.timestamp_ns = timestamp_ns;
+        state.timestamp_ns = timestamp_ns >= 0 ? timestamp_ns : monotonic_ns();
+        signalled_ns_ = state.timestamp_ns;
         uint64_t one = 1;
-        ASSERT_EQ(write(fd, &one, sizeof one), static_cast<ssize_t>(sizeof one));
-        dispatch();
+        ASSERT_EQ(write(signaller_.at(slot).get(), &one, sizeof one),
+                  static_cast<ssize_t>(sizeof one));
+        if (dispatch_now) {
+            dispatch();
+        }
     }
 
     void dispatch(int timeout_ms = 0) { wl_event_loop_dispatch(loop_, timeout_ms); }
@@ -59,9 +68,11 @@ class LatcherTest : public ::testing::Test {
     std::unique_ptr<FrameLatcher> latcher_;
     std::map<int, FenceState> fences_;
     std::map<unsigned, int> fence_of_;
+    std::map<unsigned, UniqueFd> signaller_;
     std::vector<unsigned> latched_;
     std::vector<unsigned> requeued_;
     std::vector<FrameTimes> times_;
+    int64_t signalled_ns_ = 0;
 };
 
 TEST_F(LatcherTest, NothingIsLatchedBeforeItsFenceSignals) {
@@ -74,7 +85,7 @@ TEST_F(LatcherTest, NothingIsLatchedBeforeItsFenceSignals) {
     EXPECT_TRUE(latched_.empty());
     signal(0);
     EXPECT_EQ(latched_, std::vector<unsigned>{0});
-    EXPECT_EQ(times_[0].ready_ns, 1234) << "ready time is the fence's signal timestamp";
+    EXPECT_EQ(times_[0].ready_ns, signalled_ns_) << "ready time is the fence's signal timestamp";
 }
 
 TEST_F(LatcherTest, LatchesWithoutWaitingForDqbuf) {
@@ -165,14 +176,74 @@ TEST_F(LatcherTest, StalledFenceIsAbandonedAndCounted) {
 
 TEST_F(LatcherTest, EachStalledFenceGetsItsOwnFullBound) {
     make(SyncMode::fence, 20ms);
+    int64_t start = monotonic_ns();
     queue(0);
     queue(1);
     queue(2);
-    for (int i = 0; i < 100 && latcher_->counters().stalls < 3; ++i) {
-        dispatch(10);
+    std::vector<int64_t> abandoned_at;
+    for (int i = 0; i < 200 && latcher_->counters().stalls < 3; ++i) {
+        uint64_t before = latcher_->counters().stalls;
+        dispatch(5);
+        if (latcher_->counters().stalls > before) {
+            abandoned_at.push_back(monotonic_ns());
+        }
     }
     EXPECT_EQ(latcher_->counters().stalls, 3u);
     EXPECT_TRUE(latched_.empty());
+    // One after another, each a full bound after the one before: queue
+    // depth never eats into a fence's wait.
+    ASSERT_EQ(abandoned_at.size(), 3u);
+    int64_t previous = start;
+    for (int64_t at : abandoned_at) {
+        EXPECT_GE(at - previous, 20'000'000);
+        previous = at;
+    }
+}
+
+TEST_F(LatcherTest, NewestFrameDequeuedBeforeItsFenceCallbackIsShown) {
+    make(SyncMode::fence);
+    queue(0);
+    queue(1);
+    // Both complete within one event-loop iteration: DQBUF returns both
+    // before either fence callback has run.
+    signal(0, 0, -1, false);
+    signal(1, 0, -1, false);
+    latcher_->dequeued(0, false);
+    latcher_->dequeued(1, false);
+    EXPECT_EQ(latched_, (std::vector<unsigned>{0, 1}));
+    EXPECT_EQ(requeued_, std::vector<unsigned>{}) << "both are on screen or on the way";
+    dispatch(); // the fence callbacks have nothing left to do
+    EXPECT_EQ(latched_, (std::vector<unsigned>{0, 1}));
+}
+
+TEST_F(LatcherTest, SlotDequeuedWithAPendingFenceWaitsForIt) {
+    make(SyncMode::fence);
+    queue(0);
+    latcher_->dequeued(0, false);
+    EXPECT_TRUE(requeued_.empty()) << "requeueing it would lose the frame unjudged";
+    signal(0, -EIO);
+    EXPECT_TRUE(latched_.empty());
+    EXPECT_EQ(requeued_, std::vector<unsigned>{0});
+}
+
+TEST_F(LatcherTest, StubTimestampBeforeQueueingIsNotTheReadyTime) {
+    make(SyncMode::fence);
+    int64_t before_queue = monotonic_ns();
+    queue(0);
+    signal(0, 0, 1); // signalled at boot, long before this frame existed
+    ASSERT_EQ(times_.size(), 1u);
+    EXPECT_GE(times_[0].ready_ns, before_queue);
+    EXPECT_GE(times_[0].ready_ns, times_[0].queued_ns);
+}
+
+TEST_F(LatcherTest, NewBoundAppliesToTheFenceBeingTimed) {
+    make(SyncMode::fence, 10s);
+    queue(0);
+    latcher_->set_fence_timeout(20ms);
+    for (int i = 0; i < 50 && latcher_->counters().stalls < 1; ++i) {
+        dispatch(10);
+    }
+    EXPECT_EQ(latcher_->counters().stalls, 1u);
 }
 
 TEST_F(LatcherTest, StreamoffFreesSlotsOffScreenOnly) {
@@ -185,8 +256,7 @@ TEST_F(LatcherTest, StreamoffFreesSlotsOffScreenOnly) {
     latcher_->released(0);
     EXPECT_EQ(requeued_, std::vector<unsigned>{0});
     // A dropped fence's late signal is ignored.
-    fences_[fence_of_[1]].status = FenceState::Status::signalled;
-    dispatch();
+    signal(1);
     EXPECT_EQ(latched_, std::vector<unsigned>{0});
 }
 

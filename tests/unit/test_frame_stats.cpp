@@ -40,7 +40,7 @@ TEST(FrameStats, RecordIsOneJsonLine) {
     EXPECT_EQ(FrameStats::to_json(frame),
               "{\"source\":\"camera\",\"mode\":\"fence\",\"sequence\":7,\"queued_ns\":100,"
               "\"ready_ns\":200,\"latched_ns\":250,\"present_ns\":null,\"zero_copy\":false,"
-              "\"stamp_ns\":190}");
+              "\"stamp_ns\":190,\"replaced\":false}");
 }
 
 TEST(FrameStats, FileGetsALineAFrameAndSummaryCountsPresentedOnly) {
@@ -54,7 +54,9 @@ TEST(FrameStats, FileGetsALineAFrameAndSummaryCountsPresentedOnly) {
         stats->record(shown);
         stats->record(dropped);
         std::string summary = stats->summary();
-        EXPECT_NE(summary.find("2 frames latched, 1 presented, 100% zero-copy"), std::string::npos)
+        EXPECT_NE(summary.find("2 frames latched, 1 presented, 0 replaced by newer ones, 100% "
+                               "zero-copy"),
+                  std::string::npos)
             << summary;
         EXPECT_NE(summary.find("ready->present mean 10.00"), std::string::npos) << summary;
     }

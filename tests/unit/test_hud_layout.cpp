@@ -140,14 +140,14 @@ TEST(HudText, NumbersAndNames) {
     EXPECT_EQ(lines[0].substr(0, 5), "dqbuf");
     EXPECT_NE(lines[0].find(" FPS"), std::string::npos) << lines[0];
     EXPECT_EQ(lines[1], "LAT 12.3 P99 12.3 MS");
-    EXPECT_EQ(lines[2], "DROP 1 STALL 2 ERR 1");
+    EXPECT_EQ(lines[2], "DROP 1 REPL 0 STALL 2 ERR 1");
 }
 
 TEST(HudText, NoFramesYet) {
     auto lines = hud_text(FrameHistory(), HudStatus());
     EXPECT_EQ(lines[0], "NO CAMERA  - FPS");
     EXPECT_EQ(lines[1], "LAT - MS");
-    EXPECT_EQ(lines[2], "DROP 0 STALL 0 ERR 0");
+    EXPECT_EQ(lines[2], "DROP 0 REPL 0 STALL 0 ERR 0");
 }
 
 TEST(HudLayout, PanelFirstAndEverythingInside) {
