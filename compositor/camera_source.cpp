@@ -258,7 +258,7 @@ int CameraSource::fence_timeout_ms(int64_t period_ns) const {
 // where single frames are given up.
 int CameraSource::watchdog_ms() const {
     int bound = latcher_ ? static_cast<int>(latcher_->fence_timeout().count()) : 250;
-    return std::max(2000, 3 * bound);
+    return std::max(3000, 3 * bound);
 }
 
 std::string CameraSource::fps_text(int64_t period_ns) {

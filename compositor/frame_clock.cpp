@@ -33,15 +33,26 @@ void FrameClock::landed(int64_t committed_ns, int64_t target_ns, int64_t vblank_
 }
 
 void FrameClock::commit_took(int64_t duration_ns) {
-    durations_[next_duration_] = duration_ns;
-    next_duration_ = (next_duration_ + 1) % durations_.size();
+    durations_[durations_seen_ % durations_.size()] = duration_ns;
+    ++durations_seen_;
+}
+
+int64_t FrameClock::commit_time_ns() const {
+    size_t count = std::min(durations_seen_, durations_.size());
+    if (count == 0) {
+        return 0;
+    }
+    std::array<int64_t, 64> sorted = durations_;
+    size_t rank = (count * 9 + 9) / 10 - 1; // nearest-rank 90th percentile
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(rank),
+                     sorted.begin() + static_cast<long>(count));
+    return sorted[rank];
 }
 
 int64_t FrameClock::margin_ns() const {
-    int64_t longest = *std::max_element(durations_.begin(), durations_.end());
-    int64_t margin = safety_ns + longest + slack_ns_;
+    int64_t margin = safety_ns + commit_time_ns() + slack_ns_;
     // A margin near a whole period would book every frame a vblank late.
-    return period_ns_ > 0 ? std::min(margin, period_ns_ * 3 / 4) : margin;
+    return period_ns_ > 0 ? std::min(margin, period_ns_ / 2) : margin;
 }
 
 std::optional<int64_t> FrameClock::vblank_after(int64_t time_ns) const {

@@ -11,10 +11,10 @@
 // deadline: the predicted vblank minus a margin. Until then, newer frames
 // simply replace it.
 //
-// The margin is learnt, not configured: the longest recent commit (render
-// time included when the output composites) plus a slack that grows by a
-// millisecond each time a commit made in time still missed its vblank, and
-// shrinks slowly while commits land. It knows nothing of wlroots: times are
+// The margin is learnt, not configured: how long recent commits took (the
+// 90th percentile, render time included when the output composites) plus a
+// slack that grows by a millisecond each time a commit made in time still
+// missed its vblank, and shrinks slowly while commits land. It knows nothing of wlroots: times are
 // CLOCK_MONOTONIC nanoseconds, so it is unit-tested on its own.
 #pragma once
 
@@ -43,6 +43,8 @@ class FrameClock {
     bool predicts() const { return period_ns_ > 0 && last_vblank_ns_ > 0; }
     int64_t period_ns() const { return period_ns_; }
     int64_t margin_ns() const;
+    // The 90th percentile of the recent commits' durations.
+    int64_t commit_time_ns() const;
 
     // The first predicted vblank strictly after `time_ns`.
     std::optional<int64_t> vblank_after(int64_t time_ns) const;
@@ -65,10 +67,11 @@ class FrameClock {
     int64_t period_ns_;
     int64_t last_vblank_ns_ = 0;
     int64_t slack_ns_ = initial_slack_ns;
-    // The longest of the last few commits: one slow render must count, yet
-    // not forever.
-    std::array<int64_t, 32> durations_{};
-    size_t next_duration_ = 0;
+    // The last commits' durations: a high percentile, so that the odd slow
+    // one (a scheduler hiccup) does not push every deadline early, and a
+    // window, so that a slow phase (composition) counts only while it lasts.
+    std::array<int64_t, 64> durations_{};
+    size_t durations_seen_ = 0;
     uint64_t hits_ = 0;
     uint64_t misses_ = 0;
 };

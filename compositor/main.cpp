@@ -33,8 +33,18 @@ bool spawn_client(const std::vector<std::string> &command) {
         argv.push_back(const_cast<char *>(arg.c_str()));
     }
     argv.push_back(nullptr);
+    // The event loop blocks the signals it reads through a signalfd
+    // (SIGINT, SIGTERM, SIGCHLD); a child would inherit that mask and could
+    // not be stopped with Ctrl-C or kill.
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
     pid_t pid;
-    int err = posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
+    int err = posix_spawnp(&pid, argv[0], nullptr, &attr, argv.data(), environ);
+    posix_spawnattr_destroy(&attr);
     if (err != 0) {
         std::fprintf(stderr, "fencecam: cannot start '%s': %s\n", argv[0], std::strerror(err));
         return false;

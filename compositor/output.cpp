@@ -97,28 +97,24 @@ void Output::schedule_commit() {
     if (!output_->enabled || deadline_.armed() || commit_at_frame_) {
         return; // a commit is booked already, and it takes the newest frame
     }
-    int64_t now = monotonic_ns();
-    if (!clock_.predicts()) {
-        // No vblank seen yet: commit now, or when the pending flip is done.
-        if (output_->frame_pending) {
-            commit_at_frame_ = true;
-        } else {
-            commit();
-        }
+    if (!output_->frame_pending) {
+        // Idle: the next vblank is the soonest this frame can be shown.
+        commit();
         return;
     }
-    // A pending flip holds the coming vblank; the frame can make the one
-    // after it at the earliest.
+    if (!clock_.predicts()) {
+        commit_at_frame_ = true; // no vblank seen yet: go when the flip is done
+        return;
+    }
+    // The pending flip holds the coming vblank; this frame can make the one
+    // after it, and waits for that vblank's deadline so that a fresher frame
+    // can still take its place.
+    int64_t now = monotonic_ns();
     int64_t earliest = now;
-    if (output_->frame_pending && in_flight_ && in_flight_->target_ns > 0) {
+    if (in_flight_ && in_flight_->target_ns > 0) {
         earliest = in_flight_->target_ns + clock_.period_ns() / 2;
     }
-    int64_t target = *clock_.next_target(now, earliest);
-    if (!output_->frame_pending && target == *clock_.vblank_after(now)) {
-        commit(); // idle and in time: nothing fresher can come sooner
-        return;
-    }
-    book(target);
+    book(*clock_.next_target(now, earliest));
 }
 
 void Output::book(int64_t target_ns) {

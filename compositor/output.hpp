@@ -28,8 +28,8 @@ class Output {
     wlr_output *wlr() const { return output_; }
 
     // Something new is in the scene (a camera frame was latched): commit it
-    // now if the output is idle and in time for the coming vblank, else at
-    // the deadline of the first vblank it can make.
+    // now if the output is idle, else at the deadline of the first vblank it
+    // can make.
     void schedule_commit();
 
     // Told after every mode change, with the new size (the camera follows).

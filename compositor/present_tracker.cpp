@@ -17,7 +17,17 @@ void PresentTracker::sampled(wlr_scene_output_sample_event *event) {
         return; // the same frame sampled again (e.g. the cursor moved)
     }
     wlr_output *output = event->output->output;
-    in_flight_.back().commit_seq = output->commit_seq + 1;
+    uint32_t commit_seq = output->commit_seq + 1;
+    // An older frame waiting for this same commit was sampled by one that
+    // failed (commit_seq only counts successful commits): this commit
+    // shows the newer frame, so the older one was replaced.
+    for (size_t index = in_flight_.size() - 1; index-- > 0;) {
+        if (in_flight_[index].commit_seq >= commit_seq) {
+            in_flight_[index].record.replaced = true;
+            finish(index, -1);
+        }
+    }
+    in_flight_.back().commit_seq = commit_seq;
     in_flight_.back().record.zero_copy = event->direct_scanout;
     if (!present_.connected()) {
         present_.connect(&output->events.present,

@@ -126,6 +126,23 @@ class Headless(unittest.TestCase):
             inner.send_signal(subprocess.signal.SIGTERM)
             self.assertEqual(inner.wait(timeout=20), 0)
 
+    def test_client_started_with_command_has_no_blocked_signals(self):
+        """fencecam blocks the signals its event loop reads; a client started
+        with `-- COMMAND` must not inherit that mask, or SIGTERM could not stop it."""
+        out = os.path.join(OUT_DIR, "client-sigmask.txt")
+        if os.path.exists(out):
+            os.remove(out)
+        with harness.Compositor("--no-camera", "--", "sh", "-c",
+                                f"grep SigBlk /proc/self/status > {out}.part && "
+                                f"mv {out}.part {out}") as comp:
+            deadline = time.monotonic() + 20
+            while not os.path.exists(out) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+        with open(out) as status:
+            blocked = int(status.read().split()[1], 16)
+        self.assertEqual(blocked, 0, f"the client starts with signals blocked: {blocked:#x}")
+
     def test_sigint_exits_cleanly(self):
         with harness.Compositor() as comp:
             comp.process.send_signal(subprocess.signal.SIGINT)

@@ -6,6 +6,7 @@ Every test here fails, never skips, when a device is missing.
 """
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -36,6 +37,10 @@ def set_vivid_format(fourcc="XR24"):
                     f"--set-fmt-video=width={width},height={height},pixelformat={fourcc}",
                     "--set-parm=60"],
                    check=True, timeout=20, stdout=subprocess.DEVNULL)
+
+
+def vivid_ctl(name, value):
+    subprocess.run(["v4l2-ctl", "-d", vivid(), "-c", f"{name}={value}"], check=True, timeout=20)
 
 
 def camera_pixel_mappings(pid):
@@ -212,6 +217,79 @@ class OnVkms(unittest.TestCase):
                 timeout=30)
             self.assertFalse(harness.near(image.pixel(320, 240), harness.NO_SIGNAL))
             self.assertEqual(comp.terminate(), 0, comp.log_text())
+
+    def test_stalled_camera_watchdog_dqbuf(self):
+        """dqbuf mode has no fence to time: a camera that stops returning
+        buffers (vivid drops them all) is caught by the watchdog, which shows
+        "no signal", says so once, and restarts the stream; frames come back
+        once the camera delivers again."""
+        set_vivid_format()
+        try:
+            with harness.Compositor("--camera", vivid(), "--mode", MODE, backend="drm",
+                                    log_path=self.log("watchdog-dqbuf")) as comp:
+                comp.wait_for_log("camera on ", timeout=60)
+                vivid_ctl("percentage_of_dropped_buffers", 100)
+                comp.wait_for_log("camera stalled", timeout=30)
+                comp.wait_for_screen(os.path.join(OUT_DIR, "watchdog-no-signal.ppm"),
+                                     lambda image: harness.near(image.pixel(320, 240),
+                                                                harness.NO_SIGNAL), timeout=10)
+                vivid_ctl("percentage_of_dropped_buffers", 0)
+                comp.wait_for_screen(os.path.join(OUT_DIR, "watchdog-back.ppm"),
+                                     lambda image: not harness.near(image.pixel(320, 240),
+                                                                    harness.NO_SIGNAL), timeout=30)
+                self.assertEqual(comp.terminate(), 0, comp.log_text())
+                log = comp.log_text()
+        finally:
+            vivid_ctl("percentage_of_dropped_buffers", 0)
+        self.assertEqual(log.count("camera stalled"), 1, "said once per outage:\n" + log)
+        self.assertNotIn("camera lost", log)
+        summary = harness.camera_summary(log)
+        self.assertGreaterEqual(summary["restarts"], 1, summary)
+
+    def test_camera_follows_the_output_mode(self):
+        """fencecam nested in another one (WLR_BACKENDS=wayland) starts in a
+        window of the nested backend's default size; the outer compositor then
+        makes it fullscreen at 640x480. The inner camera restarts at the new
+        size, and its frames reach the outer screen."""
+        set_vivid_format()
+        with harness.Compositor("--no-camera", "--mode", MODE, backend="drm",
+                                log_path=self.log("mode-change-outer")) as outer:
+            inner_log_path = os.path.join(outer.runtime_dir, "inner.log")
+            with open(inner_log_path, "w") as inner_log:
+                inner = subprocess.Popen(
+                    [harness.fencecam_binary(), "--camera", vivid(), "--socket",
+                     "fencecam-inner", "-v"],
+                    env=dict(outer.env, WLR_BACKENDS="wayland", WAYLAND_DISPLAY=outer.socket,
+                             WLR_RENDERER="pixman"),
+                    stdout=inner_log, stderr=subprocess.STDOUT)
+            outer.clients.append(inner)
+
+            def inner_text():
+                with open(inner_log_path, errors="replace") as log:
+                    return log.read()
+
+            deadline = time.monotonic() + 60
+            while "restarting the camera at that size" not in inner_text():
+                self.assertLess(time.monotonic(), deadline, inner_text())
+                self.assertIsNone(inner.poll(), inner_text())
+                time.sleep(0.2)
+            image = outer.wait_for_screen(
+                os.path.join(OUT_DIR, "mode-change.ppm"),
+                lambda image: len(image.region_colors(0, 0, 640, 480)) > 8, timeout=60)
+            for x, y in [(40, 240), (600, 240)]:
+                pixel = image.pixel(x, y)
+                self.assertFalse(harness.near(pixel, harness.NO_SIGNAL), pixel)
+                self.assertFalse(harness.near(pixel, harness.BACKGROUND), pixel)
+            inner.send_signal(subprocess.signal.SIGTERM)
+            self.assertEqual(inner.wait(timeout=30), 0, inner_text())
+            text = inner_text()
+            with open(self.log("mode-change-inner"), "w") as kept:
+                kept.write(text)
+        sizes = re.findall(r"fencecam: camera \S+ \(.*?\): \S+ (\d+x\d+) at", text)
+        self.assertGreaterEqual(len(sizes), 2, text)
+        self.assertNotEqual(sizes[0], "640x480", text)
+        self.assertEqual(sizes[-1], "640x480", text)
+        self.assertIn("output is now 640x480: restarting the camera at that size", text)
 
     def check_client_scanout(self, name, command):
         """A camera client's XRGB8888 frames, fullscreen at the output's size,

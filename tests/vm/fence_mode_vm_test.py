@@ -7,11 +7,13 @@ The rules of the brief, checked end to end:
   2. an errored frame (vivid's error injection: a fence signalled -EIO) is
      never shown;
   3. with the camera dropping every buffer, fences never signal: the screen
-     stays alive (a cursor move repaints) and the stall is counted.
+     stays alive (a cursor move repaints) and the stall is counted; past the
+     watchdog's bound the stream restarts.
 """
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -129,17 +131,22 @@ class FenceMode(unittest.TestCase):
         # the latcher drops those before they reach the scene.
         self.assertEqual(len(frames), summary["latched"])
 
-    def test_stalled_camera_keeps_screen_alive(self):
-        def stop_frames(comp):
-            vivid_control("percentage_of_dropped_buffers", 100)
+    def test_stalled_camera_keeps_screen_alive_then_restarts(self):
+        """The camera drops every buffer, so fences never signal. Each frame is
+        given up at the fence bound (2 s here) while the last frame stays on
+        screen and the screen stays alive (a cursor move repaints). Once the
+        camera has returned nothing for the watchdog's bound (three fence bounds), "no signal"
+        shows and the stream restarts; frames come back with the camera."""
+        def stall(comp):
             pointer = harness.UinputPointer()
             try:
                 comp.wait_for_log("input device: " + harness.UinputPointer.NAME, timeout=30)
-                time.sleep(1)  # every fence in flight has timed out by now
+                vivid_control("percentage_of_dropped_buffers", 100)
+                time.sleep(0.5)
                 shots = []
                 for step in range(2):
                     pointer.move(120, 90)
-                    time.sleep(0.5)
+                    time.sleep(0.2)
                     shots.append(comp.screenshot(
                         os.path.join(OUT_DIR, f"fence-stall-{step}.ppm"), cursor=True))
                 self.assertNotEqual(shots[0].rgb, shots[1].rgb, "the cursor moved on screen")
@@ -147,12 +154,54 @@ class FenceMode(unittest.TestCase):
                                  "the last camera frame stays on screen")
             finally:
                 pointer.close()
-                vivid_control("percentage_of_dropped_buffers", 0)
+            comp.wait_for_log("camera stalled", timeout=30)
+            comp.wait_for_screen(os.path.join(OUT_DIR, "fence-stall-no-signal.ppm"),
+                                 lambda image: harness.near(image.pixel(600, 20),
+                                                            harness.NO_SIGNAL), timeout=10)
+            vivid_control("percentage_of_dropped_buffers", 0)
+            comp.wait_for_screen(os.path.join(OUT_DIR, "fence-stall-back.ppm"),
+                                 lambda image: not harness.near(image.pixel(600, 20),
+                                                                harness.NO_SIGNAL), timeout=30)
 
-        summary, _, log = self.run_camera("fence-stall", 1, during=stop_frames,
-                                          extra=("--fence-timeout", "100"))
+        try:
+            summary, _, log = self.run_camera("fence-stall", 1, during=stall,
+                                              extra=("--fence-timeout", "2000"))
+        finally:
+            vivid_control("percentage_of_dropped_buffers", 0)
         self.assertGreaterEqual(summary["stalls"], 1, summary)
+        self.assertGreaterEqual(summary["restarts"], 1, summary)
+        self.assertEqual(log.count("camera stalled"), 1, "said once per outage:\n" + log)
         self.assertNotIn("camera lost", log)
+
+    def test_defaults_slow_camera_keeps_coming(self):
+        """A new user's run: no --camera, --mode, --fps or --fence-timeout, and
+        the camera at 5 fps (vivid's own default for a webcam at 640x480). The
+        fence bound follows the camera's real rate, so no frame is given up
+        for being slow and the picture keeps moving."""
+        subprocess.run(["v4l2-ctl", "-d", vivid(), "--set-parm=5"], check=True, timeout=20,
+                       stdout=subprocess.DEVNULL)
+        stats_path = os.path.join(OUT_DIR, "defaults-slow.jsonl")
+        with harness.Compositor("--stats", stats_path, backend="drm",
+                                log_path=os.path.join(OUT_DIR, "defaults-slow.log")) as comp:
+            comp.wait_for_log("sync mode fence: detected", timeout=60)
+            time.sleep(6)
+            image = comp.screenshot(os.path.join(OUT_DIR, "defaults-slow.ppm"))
+            self.assertFalse(harness.near(image.pixel(image.width // 2, image.height // 2),
+                                          harness.NO_SIGNAL), "the camera is on screen")
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+            log = comp.log_text()
+        self.assertIn(f"camera {vivid()} ", log, "the first capture device is vivid's")
+        match = re.search(r" at ([\d.]+) fps, \d+ buffers, fence bound (\d+) ms", log)
+        self.assertIsNotNone(match, log)
+        fps, bound = float(match.group(1)), int(match.group(2))
+        self.assertLessEqual(fps, 5.0, log)
+        self.assertEqual(bound, max(250, int(4000 / fps)), log)
+        summary = harness.camera_summary(log)
+        self.assertEqual(summary["stalls"], 0, summary)
+        self.assertEqual(summary["restarts"], 0, summary)
+        self.assertGreaterEqual(summary["latched"], int(6 * fps * 0.6), summary)
+        frames = read_stats(stats_path)
+        self.assertGreater(len([f for f in frames if f["present_ns"] is not None]), 10)
 
 
 class Demo(unittest.TestCase):
