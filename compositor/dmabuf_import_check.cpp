@@ -83,8 +83,9 @@ std::string fourcc_name(uint32_t format) {
 class DmabufImportCheck {
   public:
     DmabufImportCheck(wlr_linux_dmabuf_v1 *linux_dmabuf, wl_display *display,
-                      wlr_renderer *renderer)
+                      wlr_renderer *renderer, const BufferSizeLimit &size_limit)
         : renderer_(renderer)
+        , size_limit_(size_limit)
         , logger_(wl_display_add_protocol_logger(display, &DmabufImportCheck::log_request, this)) {
         wlr_linux_dmabuf_v1_set_check_dmabuf_callback(linux_dmabuf, &DmabufImportCheck::check,
                                                       this);
@@ -118,6 +119,14 @@ class DmabufImportCheck {
     }
 
     bool check(const wlr_dmabuf_attributes &attributes) {
+        if (attributes.width > size_limit_.width || attributes.height > size_limit_.height) {
+            return reject(
+                ZWP_LINUX_BUFFER_PARAMS_V1_ERROR_INVALID_DIMENSIONS,
+                std::to_string(attributes.width) + "x" + std::to_string(attributes.height) +
+                    " is larger than " + std::to_string(size_limit_.width) + "x" +
+                    std::to_string(size_limit_.height) +
+                    ", the largest buffer this compositor can show (" + size_limit_.why + ")");
+        }
         const wlr_drm_format_set *formats =
             wlr_renderer_get_texture_formats(renderer_, WLR_BUFFER_CAP_DMABUF);
         if (!formats || !wlr_drm_format_set_has(formats, attributes.format, attributes.modifier)) {
@@ -173,6 +182,7 @@ class DmabufImportCheck {
     }
 
     wlr_renderer *renderer_;
+    BufferSizeLimit size_limit_;
     wl_protocol_logger *logger_;
     wl_resource *params_ = nullptr;
     bool immediate_ = false;
@@ -182,8 +192,10 @@ class DmabufImportCheck {
 } // namespace
 
 void set_dmabuf_import_check(wlr_linux_dmabuf_v1 *linux_dmabuf, wl_display *display,
-                             wlr_renderer *renderer) {
-    new DmabufImportCheck(linux_dmabuf, display, renderer);
+                             wlr_renderer *renderer, const BufferSizeLimit &size_limit) {
+    wlr_log(WLR_INFO, "client dma-bufs up to %dx%d (%s)", size_limit.width, size_limit.height,
+            size_limit.why.c_str());
+    new DmabufImportCheck(linux_dmabuf, display, renderer, size_limit);
 }
 
 } // namespace fencecam

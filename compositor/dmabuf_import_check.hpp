@@ -13,6 +13,9 @@
 //
 // wlr_linux_dmabuf_v1_set_check_dmabuf_callback replaces wlroots' default
 // check, so this one does what that did and more, in order:
+//  0. the size is within what the renderer can sample and the display can
+//     scan out (buffer_size_limit.hpp): INVALID_DIMENSIONS otherwise, before
+//     anything touches the buffer;
 //  1. the format and modifier are among the renderer's texture formats
 //     (INVALID_FORMAT otherwise);
 //  2. the planes fit their dma-bufs (dmabuf_layout.hpp: plane count, strides
@@ -35,11 +38,12 @@
 // It frees itself with the linux-dmabuf global.
 #pragma once
 
+#include "buffer_size_limit.hpp"
 #include "wlr.hpp"
 
 namespace fencecam {
 
 void set_dmabuf_import_check(wlr_linux_dmabuf_v1 *linux_dmabuf, wl_display *display,
-                             wlr_renderer *renderer);
+                             wlr_renderer *renderer, const BufferSizeLimit &size_limit);
 
 } // namespace fencecam

@@ -3,16 +3,17 @@
 // buffers from the output's allocator.
 //
 // Drawing into a wlroots renderer's context from outside a render pass is
-// fine as long as it is brief and tidy: make the context current, draw,
-// put every piece of GL state back the way wlroots expects it (no program,
-// texture, framebuffer or vertex arrays bound, blending off), and restore
-// whatever context was current before.
+// fine as long as it is brief and tidy: make the context current
+// (egl_current_context.hpp), draw, and put every piece of GL state back the
+// way wlroots expects it (no program, texture, framebuffer or vertex arrays
+// bound, blending off).
 #include <array>
 #include <vector>
 
 #include <drm_fourcc.h>
 
 #include "bitmap_font.hpp"
+#include "egl_current_context.hpp"
 #include "hud_painter.hpp"
 #include "owned.hpp"
 #include "shaders.hpp"
@@ -20,39 +21,6 @@
 namespace fencecam {
 
 namespace {
-
-// The renderer's EGL context, current for the lifetime of this object.
-class CurrentContext {
-  public:
-    explicit CurrentContext(wlr_egl *egl)
-        : display_(eglGetCurrentDisplay())
-        , context_(eglGetCurrentContext())
-        , draw_(eglGetCurrentSurface(EGL_DRAW))
-        , read_(eglGetCurrentSurface(EGL_READ))
-        , ours_(wlr_egl_get_display(egl)) {
-        // wlroots' contexts are surfaceless: they only ever draw into FBOs.
-        current_ = eglMakeCurrent(ours_, EGL_NO_SURFACE, EGL_NO_SURFACE, wlr_egl_get_context(egl));
-    }
-    ~CurrentContext() {
-        if (display_ != EGL_NO_DISPLAY) {
-            eglMakeCurrent(display_, draw_, read_, context_);
-        } else {
-            eglMakeCurrent(ours_, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
-        }
-    }
-    CurrentContext(const CurrentContext &) = delete;
-    CurrentContext &operator=(const CurrentContext &) = delete;
-
-    explicit operator bool() const { return current_; }
-
-  private:
-    EGLDisplay display_;
-    EGLContext context_;
-    EGLSurface draw_;
-    EGLSurface read_;
-    EGLDisplay ours_;
-    bool current_;
-};
 
 // Both programs share the vertex shader and this vertex layout, bound to
 // fixed attribute locations.

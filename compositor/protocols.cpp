@@ -4,7 +4,9 @@
 
 #include <drm_fourcc.h>
 
+#include "buffer_size_limit.hpp"
 #include "dmabuf_import_check.hpp"
+#include "dmabuf_plane_fds.hpp"
 #include "drm_timeline_device.hpp"
 #include "implicit_sync_waiter.hpp"
 #include "server.hpp"
@@ -61,7 +63,10 @@ void create_linux_dmabuf(Server &server) {
     wlr_linux_dmabuf_feedback_v1_finish(&feedback);
     if (dmabuf) {
         // Bad parameters end in a protocol error now, not a frame that never shows.
-        set_dmabuf_import_check(dmabuf, server.display, server.renderer);
+        set_dmabuf_import_check(dmabuf, server.display, server.renderer,
+                                buffer_size_limit(server.renderer, server.backend));
+        // No request sequence leaves a client's fd open here.
+        guard_dmabuf_plane_fds(dmabuf, server.display);
         wlr_scene_set_linux_dmabuf_v1(server.scene, dmabuf);
     }
 }

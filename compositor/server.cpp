@@ -7,8 +7,10 @@
 #include "frame_stats.hpp"
 #include "hud.hpp"
 #include "output.hpp"
+#include "popup.hpp"
 #include "protocols.hpp"
 #include "seat.hpp"
+#include "tiling.hpp"
 #include "view.hpp"
 
 namespace fencecam {
@@ -76,6 +78,11 @@ bool Server::start(std::string &error) {
     new_toplevel_.connect(&xdg_shell->events.new_toplevel, [this](wlr_xdg_toplevel *toplevel) {
         views_.push_back(std::make_unique<View>(*this, toplevel));
     });
+    new_popup_.connect(&xdg_shell->events.new_popup,
+                       [this](wlr_xdg_popup *popup) { Popup::create(*this, popup); });
+    // An output's mode changes after the fact: nested, the host resizes our
+    // window; a VT, the user picks another mode. Windows follow its size.
+    layout_change_.connect(&output_layout->events.change, [this] { arrange_views(); });
 
     const char *socket = options_.socket.empty()
                              ? wl_display_add_socket_auto(display)
@@ -139,6 +146,14 @@ void Server::schedule_commits() {
 
 void Server::handle_new_output(wlr_output *wlr_output) {
     Output *output = outputs_.emplace_back(std::make_unique<Output>(*this, wlr_output)).get();
+    // Nested, a buffer scanned out directly is lent to the host compositor,
+    // which keeps it until its own next frame: a client then hears "frame
+    // done" while both of its buffers are still busy (weston-simple-shm
+    // aborts: "Both buffers busy at redraw()"). So a window in a desktop is
+    // always composited; it is for development, where one copy costs nothing.
+    if (wlr_output_is_wl(wlr_output) || wlr_output_is_x11(wlr_output)) {
+        wlr_output_lock_attach_render(wlr_output, true);
+    }
     // The camera is sized for the first output: when that one changes mode,
     // or appears only now, it restarts at the new size.
     output->set_mode_handler([this, output] {
@@ -157,6 +172,34 @@ void Server::remove_output(Output *output) {
 
 void Server::remove_view(View *view) {
     views_.remove_if([view](const auto &owned) { return owned.get() == view; });
+    arrange_views();
+}
+
+void Server::arrange_views() {
+    std::vector<View *> tiled;
+    for (const auto &view : views_) {
+        if (view->takes_tile()) {
+            tiled.push_back(view.get());
+        }
+    }
+    wlr_box area{};
+    if (Output *output = first_output()) {
+        wlr_output_layout_get_box(output_layout, output->wlr(), &area);
+    }
+    const auto tiles = tile({area.x, area.y, area.width, area.height}, tiled.size());
+    for (size_t i = 0; i < tiled.size(); ++i) {
+        const Tile &t = tiles[i];
+        tiled[i]->place({t.x, t.y, t.width, t.height}, tiled.size() == 1);
+    }
+}
+
+void Server::focus_last_view() {
+    for (auto it = views_.rbegin(); it != views_.rend(); ++it) {
+        if ((*it)->mapped()) {
+            seat->focus((*it)->surface());
+            return;
+        }
+    }
 }
 
 // Clients first (their surfaces reference the scene), then the scene, then
@@ -173,6 +216,8 @@ Server::~Server() {
     }
     camera.reset();
     new_toplevel_.disconnect();
+    new_popup_.disconnect();
+    layout_change_.disconnect();
     views_.clear();
     // Every frame is recorded once its source is gone: the camera's and
     // the clients' alike.

@@ -66,6 +66,12 @@ class Server {
     void schedule_commits();
     void remove_output(Output *output);
     void remove_view(View *view);
+    // Places every window that takes a tile: alone, fullscreen on the first
+    // output; several, tiled across it. After every map, unmap and destroy,
+    // and whenever the output's size changes.
+    void arrange_views();
+    // Keyboard focus to the topmost mapped window left, if any.
+    void focus_last_view();
 
     // What a compositor key binding asks for (see keybindings.hpp).
     void handle_action(Action action);
@@ -81,6 +87,8 @@ class Server {
     std::list<std::unique_ptr<View>> views_;
     Listener<wlr_output> new_output_;
     Listener<wlr_xdg_toplevel> new_toplevel_;
+    Listener<wlr_xdg_popup> new_popup_;
+    Listener<> layout_change_;
     EventSource sigint_;
     EventSource sigterm_;
 };

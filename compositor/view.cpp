@@ -5,18 +5,23 @@
 
 namespace fencecam {
 
-// The scene keeps the nodes of the surface, its subsurfaces and popups in
-// step with the client's commits by itself. A view alone in the view layer
-// (its node was just added) is the kiosk view that fills the output.
+// The scene keeps the nodes of the surface and its subsurfaces in step with
+// the client's commits by itself. Popups find their parent's tree through
+// the xdg surface's data (popup.cpp).
 View::View(Server &server, wlr_xdg_toplevel *toplevel)
     : server_(server)
     , toplevel_(toplevel)
     , scene_tree_(wlr_scene_xdg_surface_create(server.view_layer, toplevel->base))
-    , fills_output_(wl_list_length(&server.view_layer->children) == 1)
     , frames_(*server.stats, server.options().completion_stamps) {
+    toplevel_->base->data = scene_tree_;
     wlr_surface *surface = toplevel_->base->surface;
     commit_.connect(&surface->events.commit, [this] { handle_commit(); });
     map_.connect(&surface->events.map, [this] { handle_map(); });
+    unmap_.connect(&surface->events.unmap, [this] { handle_unmap(); });
+    request_fullscreen_.connect(&toplevel_->events.request_fullscreen,
+                                [this] { handle_request_state(); });
+    request_maximize_.connect(&toplevel_->events.request_maximize,
+                              [this] { handle_request_state(); });
     destroy_.connect(&toplevel_->events.destroy, [this] { handle_destroy(); });
 }
 
@@ -26,33 +31,59 @@ void View::handle_commit() {
     // commit.
     scanout_.watch_tree(scene_tree_);
     frames_.watch_tree(scene_tree_);
-    // The client's first commit asks for a configure: answer with the size it
-    // gets. The first view fills the first output; later ones choose (0, 0).
-    if (!toplevel_->base->initial_commit) {
+    // The client's first commit (again after an unmap) asks for a
+    // configure: the view takes a tile now, so it is sized for the place it
+    // will have once mapped, and the others make room.
+    if (toplevel_->base->initial_commit) {
+        awaiting_map_ = true;
+        configured_.reset();
+        server_.arrange_views();
+    }
+}
+
+void View::place(const wlr_box &box, bool alone) {
+    wlr_scene_node_set_position(&scene_tree_->node, box.x, box.y);
+    const Configured wanted{box.width, box.height, alone};
+    if (!toplevel_->base->initialized || configured_ == wanted) {
         return;
     }
-    int width = 0;
-    int height = 0;
-    if (fills_output_) {
-        wlr_box box;
-        wlr_output_layout_get_box(server_.output_layout, nullptr, &box);
-        width = box.width;
-        height = box.height;
-        wlr_xdg_toplevel_set_fullscreen(toplevel_, true);
-    }
-    wlr_xdg_toplevel_set_size(toplevel_, width, height);
+    configured_ = wanted;
+    // Fullscreen alone, tiled on all four edges otherwise: either way the
+    // client must not draw shadows or pick its own size.
+    wlr_xdg_toplevel_set_fullscreen(toplevel_, alone);
+    wlr_xdg_toplevel_set_tiled(
+        toplevel_, alone ? 0 : WLR_EDGE_TOP | WLR_EDGE_BOTTOM | WLR_EDGE_LEFT | WLR_EDGE_RIGHT);
+    wlr_xdg_toplevel_set_size(toplevel_, box.width, box.height);
 }
 
 void View::handle_map() {
-    wlr_scene_node_raise_to_top(&scene_tree_->node);
+    mapped_ = true;
+    awaiting_map_ = false;
     const char *title = toplevel_->title ? toplevel_->title : "(untitled)";
     wlr_log(WLR_INFO, "view mapped: %s", title);
     scanout_.rename(std::string("view ") + title);
+    server_.arrange_views();
     server_.seat->focus(toplevel_->base->surface);
 }
 
+void View::handle_unmap() {
+    mapped_ = false;
+    awaiting_map_ = false;
+    server_.arrange_views();
+    server_.focus_last_view();
+}
+
+// A kiosk decides the window's state itself, but the protocol still wants a
+// configure in reply: the client learns it stays as it is.
+void View::handle_request_state() {
+    if (toplevel_->base->initialized) {
+        wlr_xdg_surface_schedule_configure(toplevel_->base);
+    }
+}
+
 void View::handle_destroy() {
-    // The scene tree is destroyed by wlroots with the xdg surface.
+    // The scene tree is destroyed by wlroots with the xdg surface. Frees
+    // this object: nothing may touch a member afterwards.
     server_.remove_view(this);
 }
 

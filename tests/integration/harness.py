@@ -177,9 +177,18 @@ class Compositor:
         return client
 
     def screenshot(self, path, cursor=False):
-        subprocess.run(["grim", *(["-c"] if cursor else []), "-t", "ppm", path],
+        """grim's PPM of the screen, kept at `path`. It is taken into this
+        compositor's runtime dir and read from there: parallel runs of one
+        test write the same `path`, and a reader must never see another
+        run's half-written file."""
+        private = os.path.join(self.runtime_dir, "screenshot.ppm")
+        subprocess.run(["grim", *(["-c"] if cursor else []), "-t", "ppm", private],
                        env=self.client_env(), check=True, timeout=30)
-        return read_ppm(path)
+        image = read_ppm(private)
+        kept = f"{path}.{os.getpid()}.tmp"
+        shutil.copyfile(private, kept)
+        os.replace(kept, path)
+        return image
 
     def wait_for_screen(self, path, predicate, timeout):
         """Screenshots until predicate(image) holds; returns the image."""

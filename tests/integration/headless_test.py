@@ -20,6 +20,19 @@ def shows_client(image):
     return len(colors) > 50 and not any(harness.near(c, harness.BACKGROUND) for c in colors)
 
 
+WHITE = (255, 255, 255)
+
+
+def fills(image, x0, y0, x1, y1):
+    """weston-simple-shm exactly in [x0, x1) x [y0, y1): its white frame in
+    the box's four corners, its rings (many colours) in the middle."""
+    corners = [(x0, y0), (x1 - 1, y0), (x0, y1 - 1), (x1 - 1, y1 - 1)]
+    cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+    middle = image.region_colors(cx - 60, cy - 60, cx + 60, cy + 60)
+    return (all(image.pixel(x, y) == WHITE for x, y in corners) and len(middle) > 20
+            and not any(harness.near(c, harness.BACKGROUND) for c in middle))
+
+
 def shows_hud(image):
     """The HUD (hud_layout.hpp) at 8,8, 320x120: a panel darker than the
     background it is blended over, white text on it, and more colours
@@ -58,6 +71,28 @@ class Headless(unittest.TestCase):
             self.assertTrue(shows_client(later))
             self.assertEqual(comp.terminate(), 0, comp.log_text())
             self.assertIn("fencecam: exiting", comp.log_text())
+
+    def test_two_clients_tile_side_by_side(self):
+        """One window fills the output; a second one makes them share it side
+        by side, each exactly in its half (the white frames meet at the
+        middle, so neither covers the other); when it goes, the first one
+        fills the output again."""
+        with harness.Compositor("--no-camera", "--mode", "640x480",
+                                log_path=os.path.join(OUT_DIR, "tiling.log")) as comp:
+            first = comp.start_client("weston-simple-shm")
+            comp.wait_for_screen(os.path.join(OUT_DIR, "tiling-1.ppm"),
+                                 lambda image: fills(image, 0, 0, 640, 480), timeout=30)
+            second = comp.start_client("weston-simple-shm")
+            comp.wait_for_screen(
+                os.path.join(OUT_DIR, "tiling-2.ppm"),
+                lambda image: fills(image, 0, 0, 320, 480) and fills(image, 320, 0, 640, 480),
+                timeout=30)
+            second.kill()
+            second.wait()
+            comp.wait_for_screen(os.path.join(OUT_DIR, "tiling-3.ppm"),
+                                 lambda image: fills(image, 0, 0, 640, 480), timeout=30)
+            self.assertIsNone(first.poll(), "the first client is still running")
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
 
     def test_client_frames_are_recorded(self):
         """A client's frames get the same per-frame records as the camera's."""
@@ -110,21 +145,42 @@ class Headless(unittest.TestCase):
 
     def test_nested_in_a_wayland_session(self):
         """fencecam nested in a Wayland session (here: another fencecam) opens
-        a window there, and its client's pixels reach the outer screen."""
+        a window there, its client's pixels reach the outer screen, and the
+        client follows the window when the session resizes it."""
         with harness.Compositor("--no-camera", "--mode", "640x480",
                                 log_path=os.path.join(OUT_DIR, "outer.log")) as outer:
             inner_env = {"WLR_BACKENDS": "wayland", "WAYLAND_DISPLAY": outer.socket,
                          "XDG_RUNTIME_DIR": outer.runtime_dir}
-            inner = subprocess.Popen(
-                [harness.fencecam_binary(), "--no-camera", "--socket", "fencecam-inner", "-v",
-                 "--", "weston-simple-shm"],
-                env=dict(outer.env, **inner_env), stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL)
+            # The inner fencecam's log carries its client's stderr too: a
+            # failure shows what both said.
+            inner_log_path = os.path.join(OUT_DIR, "nested-inner.log")
+            with open(inner_log_path, "w") as inner_log:
+                inner = subprocess.Popen(
+                    [harness.fencecam_binary(), "--no-camera", "--socket", "fencecam-inner",
+                     "-v", "--", "weston-simple-shm"],
+                    env=dict(outer.env, **inner_env), stdout=inner_log, stderr=subprocess.STDOUT)
             outer.clients.append(inner)
-            outer.wait_for_log("view mapped", timeout=30)
-            outer.wait_for_screen(os.path.join(OUT_DIR, "nested.ppm"), shows_client, timeout=30)
+
+            def logs():
+                with open(inner_log_path, errors="replace") as f:
+                    return "\ninner fencecam and its client:\n" + f.read()
+
+            try:
+                outer.wait_for_log("view mapped", timeout=30)
+                outer.wait_for_screen(os.path.join(OUT_DIR, "nested.ppm"), shows_client,
+                                      timeout=30)
+                # A second window in the outer session halves the inner
+                # window: the inner output is resized, and its client follows
+                # (its white frame in each corner of the left half).
+                outer.start_client("weston-simple-shm")
+                outer.wait_for_screen(
+                    os.path.join(OUT_DIR, "nested-resized.ppm"),
+                    lambda image: fills(image, 0, 0, 320, 480) and fills(image, 320, 0, 640, 480),
+                    timeout=30)
+            except AssertionError as error:
+                raise AssertionError(str(error) + logs()) from None
             inner.send_signal(subprocess.signal.SIGTERM)
-            self.assertEqual(inner.wait(timeout=20), 0)
+            self.assertEqual(inner.wait(timeout=20), 0, logs())
 
     def test_client_started_with_command_has_no_blocked_signals(self):
         """fencecam blocks the signals its event loop reads; a client started

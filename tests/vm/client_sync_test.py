@@ -207,11 +207,12 @@ class ClientSync(unittest.TestCase):
         self.assertGreaterEqual(waited, SHORT_BOUND_MS / 1000, "ended before the bound")
 
     def test_hostile_clients(self):
-        """Bad dma-buf parameters, a timeline that is not one, an acquire
-        point that never materialises, a write fence that never signals (both
-        ended by the bound, not before), a read-only dma-buf the software
-        renderer would have to composite, a client killed while its commit is
-        held: the offender gets a protocol error, is not shown, or is gone;
+        """Bad dma-buf parameters, plane fds at any index (destroyed unused,
+        rejected, reused), a dma-buf too large to show, a timeline that is not
+        one, an acquire point that never materialises, a write fence that
+        never signals (both ended by the bound, not before), a read-only
+        dma-buf the software renderer would have to composite, a client killed
+        while its commit is held: the offender gets a protocol error, is not shown, or is gone;
         the compositor and a well-behaved client carry on, and no fd is left
         behind."""
         with self.compositor("hostile", SHORT_BOUND_MS) as comp:
@@ -229,6 +230,37 @@ class ClientSync(unittest.TestCase):
                 with self.subTest(bad=param):
                     bad = FenceClient(comp, "implicit", f"hostile-bad-{param}")
                     self.expect_protocol_error(bad, f"bad {param}")
+
+            # wlroots closes only the fds in plane slots below the plane
+            # count: planes 1 and 3 (count 2) leave slot 3, plane 1 alone
+            # (count 1) its only fd, with no error when the params are
+            # destroyed unused. None of them may stay open.
+            fds_planes = fd_count(comp.process.pid)
+            quiet = FenceClient(comp, "implicit", "hostile-unused-planes")
+            for planes in ["1 3", "1", "2 3", "0 2", "3", "0 1 2 3"]:
+                quiet.do(f"unused 8 {planes}")
+            quiet.process.stdin.close()
+            quiet.process.wait(timeout=10)
+            for planes in ["1 3", "0 3", "1", "0 1 3"]:
+                with self.subTest(rejected=planes):
+                    bad = FenceClient(comp, "implicit", "hostile-rejected-planes")
+                    self.expect_protocol_error(bad, f"rejected {planes}")
+            with self.subTest(case="params reused after create"):
+                bad = FenceClient(comp, "implicit", "hostile-reused-params")
+                self.expect_protocol_error(bad, "reused")
+            self.wait_until(lambda: fd_count(comp.process.pid) <= fds_planes,
+                            lambda: f"fencecam's fds back to {fds_planes} after the plane "
+                            f"sequences (now {fd_count(comp.process.pid)})", 20)
+
+            with self.subTest(case="dma-buf larger than the renderer can sample"):
+                # 32 MiB, a valid dma-buf, far past any GL_MAX_TEXTURE_SIZE:
+                # refused at import (INVALID_DIMENSIONS), never composited.
+                bad = FenceClient(comp, "implicit", "hostile-huge")
+                self.expect_protocol_error(bad, "huge 16 524288")
+                with open(bad.log_path) as log:
+                    self.assertRegex(log.read(), r"error 5: dma-buf rejected: 16x524288 is "
+                                     r"larger than \d+x\d+, the largest buffer")
+                self.assertIsNone(comp.process.poll(), "fencecam died of a huge dma-buf")
 
             with self.subTest(case="syncobj fd that is not one"):
                 bad = FenceClient(comp, "syncobj", "hostile-bad-timeline")

@@ -18,6 +18,13 @@
 //                   stride, offset, size, fd, format, modifier
 //   readonly R G B  commit a half-size buffer exported read-only
 //   hold R G B      commit a fenced buffer and never signal (then kill me)
+//   unused N P...   N times: params with a dma-buf at each plane index P,
+//                   destroyed without create (no error is due)
+//   rejected P...   params with a dma-buf at each plane index P, then create
+//                   (a gap: the compositor must refuse them)
+//   reused          create a buffer from params, then add to them again
+//   huge W H        commit a W x H XR24 dma-buf (the compositor must refuse
+//                   one larger than it can show)
 // A protocol error from the compositor prints "protocol-error ..." and exits 3.
 #include <cerrno>
 #include <cstdint>
@@ -221,6 +228,26 @@ wl_buffer *create_wl_buffer(Client &client, const Buffer &buffer, const std::str
     return result;
 }
 
+// Params holding the first buffer's dma-buf at each of `planes`.
+zwp_linux_buffer_params_v1 *params_with_planes(Client &client,
+                                               const std::vector<uint32_t> &planes) {
+    zwp_linux_buffer_params_v1 *params = zwp_linux_dmabuf_v1_create_params(client.dmabuf);
+    const Buffer &buffer = client.buffers.front();
+    for (uint32_t plane : planes) {
+        zwp_linux_buffer_params_v1_add(params, buffer.dmabuf.get(), plane, 0, buffer.stride, 0,
+                                       uint32_t(DRM_FORMAT_MOD_LINEAR));
+    }
+    return params;
+}
+
+std::vector<uint32_t> read_planes(std::istream &in) {
+    std::vector<uint32_t> planes;
+    for (uint32_t plane; in >> plane;) {
+        planes.push_back(plane);
+    }
+    return planes;
+}
+
 void fill(Buffer &buffer, uint32_t color) {
     for (uint32_t y = 0; y < buffer.height; ++y) {
         for (uint32_t x = 0; x < buffer.width; ++x) {
@@ -332,6 +359,34 @@ void handle_command(Client &client, const std::string &line) {
         wl_buffer *bad = create_wl_buffer(client, buffer, param);
         wl_surface_attach(client.surface, bad, 0, 0);
         wl_surface_commit(client.surface);
+    } else if (command == "unused") {
+        int count = 0;
+        in >> count;
+        const std::vector<uint32_t> planes = read_planes(in);
+        for (int i = 0; i < count; ++i) {
+            zwp_linux_buffer_params_v1_destroy(params_with_planes(client, planes));
+        }
+    } else if (command == "rejected") {
+        const Buffer &buffer = client.buffers.front();
+        zwp_linux_buffer_params_v1_create(params_with_planes(client, read_planes(in)),
+                                          int32_t(buffer.width), int32_t(buffer.height),
+                                          DRM_FORMAT_XRGB8888, 0);
+    } else if (command == "reused") {
+        const Buffer &buffer = client.buffers.front();
+        zwp_linux_buffer_params_v1 *params = params_with_planes(client, {0});
+        zwp_linux_buffer_params_v1_create_immed(params, int32_t(buffer.width),
+                                                int32_t(buffer.height), DRM_FORMAT_XRGB8888, 0);
+        zwp_linux_buffer_params_v1_add(params, buffer.dmabuf.get(), 1, 0, buffer.stride, 0,
+                                       uint32_t(DRM_FORMAT_MOD_LINEAR));
+    } else if (command == "huge") {
+        uint32_t width = 0, height = 0;
+        in >> width >> height;
+        Buffer buffer = make_buffer(client, width, height, true);
+        buffer.buffer = create_wl_buffer(client, buffer);
+        wl_surface_attach(client.surface, buffer.buffer, 0, 0);
+        wl_surface_damage_buffer(client.surface, 0, 0, INT32_MAX, INT32_MAX);
+        wl_surface_commit(client.surface);
+        client.buffers.push_back(std::move(buffer));
     } else if (command == "readonly") {
         Buffer buffer = make_buffer(client, 320, 240, false);
         fill(buffer, read_color(in));

@@ -1,0 +1,67 @@
+#include "popup.hpp"
+
+#include "server.hpp"
+
+namespace fencecam {
+
+void Popup::create(Server &server, wlr_xdg_popup *popup) {
+    // The parent is a toplevel or another popup; both keep their scene tree
+    // in the xdg surface's data. Anything else (no parent yet, another
+    // shell) has nowhere to show it.
+    wlr_xdg_surface *parent =
+        popup->parent ? wlr_xdg_surface_try_from_wlr_surface(popup->parent) : nullptr;
+    if (!parent || !parent->data) {
+        wlr_log(WLR_ERROR, "xdg popup without an xdg parent: not shown");
+        return;
+    }
+    new Popup(server, popup);
+}
+
+Popup::Popup(Server &server, wlr_xdg_popup *popup)
+    : server_(server)
+    , popup_(popup) {
+    // The scene positions the popup's tree at its geometry, relative to the
+    // parent's, and destroys it with the popup.
+    auto *parent_tree =
+        static_cast<wlr_scene_tree *>(wlr_xdg_surface_try_from_wlr_surface(popup->parent)->data);
+    popup_->base->data = wlr_scene_xdg_surface_create(parent_tree, popup_->base);
+    commit_.connect(&popup_->base->surface->events.commit, [this] { handle_commit(); });
+    reposition_.connect(&popup_->events.reposition, [this] { unconstrain(); });
+    destroy_.connect(&popup_->events.destroy, [this] { delete this; });
+}
+
+// The first commit asks for a configure, which carries the popup's place.
+void Popup::handle_commit() {
+    if (popup_->base->initial_commit) {
+        unconstrain();
+    }
+}
+
+// Slides or flips the popup (as its positioner allows) so that it stays on
+// the output its toplevel is on. The box is in the toplevel's surface
+// coordinates: the toplevel's tree sits at its window geometry, the surface
+// that much up and left of it.
+void Popup::unconstrain() {
+    wlr_xdg_surface *root = popup_->base;
+    while (root->role == WLR_XDG_SURFACE_ROLE_POPUP && root->popup->parent) {
+        wlr_xdg_surface *parent = wlr_xdg_surface_try_from_wlr_surface(root->popup->parent);
+        if (!parent) {
+            break;
+        }
+        root = parent;
+    }
+    int lx = 0;
+    int ly = 0;
+    if (root->data) {
+        wlr_scene_node_coords(&static_cast<wlr_scene_tree *>(root->data)->node, &lx, &ly);
+    }
+    wlr_box output_box{};
+    wlr_output *output = wlr_output_layout_output_at(server_.output_layout, lx, ly);
+    wlr_output_layout_get_box(server_.output_layout, output, &output_box);
+    const wlr_box &geometry = root->geometry;
+    const wlr_box box{output_box.x - lx + geometry.x, output_box.y - ly + geometry.y,
+                      output_box.width, output_box.height};
+    wlr_xdg_popup_unconstrain_from_box(popup_, &box);
+}
+
+} // namespace fencecam
