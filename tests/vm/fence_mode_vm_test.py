@@ -168,7 +168,9 @@ class FenceMode(unittest.TestCase):
                                               extra=("--fence-timeout", "2000"))
         finally:
             vivid_control("percentage_of_dropped_buffers", 0)
-        self.assertGreaterEqual(summary["stalls"], 1, summary)
+        # Given up by fencecam at its bound, or failed first by the kernel's
+        # own fence watchdog (-ETIME): never shown either way.
+        self.assertGreaterEqual(summary["stalls"] + summary["errors"], 1, summary)
         self.assertGreaterEqual(summary["restarts"], 1, summary)
         self.assertEqual(log.count("camera stalled"), 1, "said once per outage:\n" + log)
         self.assertNotIn("camera lost", log)
