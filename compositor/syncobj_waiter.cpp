@@ -7,6 +7,7 @@
 
 #include "client_name.hpp"
 #include "event_source.hpp"
+#include "held_commits.hpp"
 #include "listener.hpp"
 #include "sync_file.hpp"
 #include "unique_fd.hpp"
@@ -48,6 +49,12 @@ int acquire_signalled(wlr_drm_syncobj_timeline *timeline, uint64_t point) {
     return signalled ? 1 : 0;
 }
 
+// Whether a signalled `point` signalled with an error.
+bool acquire_failed(wlr_drm_syncobj_timeline *timeline, uint64_t point) {
+    UniqueFd sync_file(wlr_drm_syncobj_timeline_export_sync_file(timeline, point));
+    return sync_file && read_sync_file(sync_file.get()).status == FenceState::Status::error;
+}
+
 // One surface's held commits and its release bookkeeping. It lives as long
 // as the surface.
 class SurfaceWaiter {
@@ -55,7 +62,8 @@ class SurfaceWaiter {
     SurfaceWaiter(wlr_surface *surface, wl_event_loop *loop, std::chrono::milliseconds timeout)
         : surface_(surface)
         , loop_(loop)
-        , timeout_(timeout) {
+        , timeout_(timeout)
+        , commits_(surface, loop) {
         client_commit_.connect(&surface->events.client_commit, [this] { handle_client_commit(); });
         // Connected when the surface is created, so before the scene's own
         // commit listener: the scene reads the state after handle_commit.
@@ -75,7 +83,7 @@ class SurfaceWaiter {
         HeldCommit *commit = nullptr;
     };
 
-    // A commit wlroots keeps cached (not applied) until we unlock `seq`.
+    // A commit whose acquire point has not signalled yet.
     struct HeldCommit {
         SurfaceWaiter *owner = nullptr;
         std::list<HeldCommit>::iterator self;
@@ -110,12 +118,19 @@ class SurfaceWaiter {
         }
         const int signalled = acquire_signalled(pending->acquire_timeline, pending->acquire_point);
         if (signalled == 1) {
+            // Signalled already, perhaps with an error: the fence itself is
+            // still on the point, unlike a dma-buf's signalled fences.
+            if (acquire_failed(pending->acquire_timeline, pending->acquire_point)) {
+                commits_.hold(HeldCommits::State::withheld);
+            } else if (!commits_.empty()) {
+                commits_.hold(HeldCommits::State::ready);
+            }
             return;
         }
         Held held = held_.emplace(held_.end());
         held->owner = this;
         held->self = held;
-        held->seq = wlr_surface_lock_pending(surface_);
+        held->seq = commits_.hold(HeldCommits::State::waiting);
         held->timeline = wlr_drm_syncobj_timeline_ref(pending->acquire_timeline);
         held->point = pending->acquire_point;
         held->slot.commit = &*held;
@@ -137,19 +152,17 @@ class SurfaceWaiter {
         commit->owner->handle_signalled(commit->self);
     }
 
+    // A fence that signalled with an error means the producer failed (an
+    // errored camera buffer, a stalled camera's watchdog, STREAMOFF): the
+    // buffer holds no valid frame. It is withheld, never shown, and
+    // replaced by the surface's next good commit (held_commits.hpp).
     void handle_signalled(Held held) {
-        // A fence that signalled with an error means the producer failed:
-        // the buffer holds no valid frame.
-        UniqueFd sync_file(wlr_drm_syncobj_timeline_export_sync_file(held->timeline, held->point));
-        if (sync_file && read_sync_file(sync_file.get()).status == FenceState::Status::error) {
-            fail(held, "its acquire point signalled an error");
-            return;
-        }
+        const bool failed = acquire_failed(held->timeline, held->point);
         const uint32_t seq = held->seq;
         held_.erase(held);
-        // Applies this commit, and any later ones that were only waiting
-        // for it to go first.
-        wlr_surface_unlock_cached(surface_, seq);
+        // Applies this commit, any withheld ones just before it, and any
+        // later ones that were only waiting for it to go first.
+        commits_.settle(seq, failed ? HeldCommits::State::withheld : HeldCommits::State::ready);
     }
 
     void handle_timeout(Held held) {
@@ -195,6 +208,7 @@ class SurfaceWaiter {
     wlr_surface *surface_;
     wl_event_loop *loop_;
     std::chrono::milliseconds timeout_;
+    HeldCommits commits_;
     // Before the listeners, so that those unlink first on destruction.
     std::list<HeldCommit> held_;
     Listener<> client_commit_;
