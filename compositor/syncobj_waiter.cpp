@@ -90,6 +90,10 @@ class SurfaceWaiter {
         uint32_t seq = 0;
         wlr_drm_syncobj_timeline *timeline = nullptr; // referenced
         uint64_t point = 0;
+        // The fences behind the point, unwrapped (see watch_fences), or else
+        // a wlroots timeline waiter.
+        UniqueFd fences;
+        EventSource watch;
         WaiterSlot slot;
         bool waiting = false;
         EventSource timer;
@@ -134,17 +138,42 @@ class SurfaceWaiter {
         held->timeline = wlr_drm_syncobj_timeline_ref(pending->acquire_timeline);
         held->point = pending->acquire_point;
         held->slot.commit = &*held;
-        // Flags 0: wake up when the point has signalled, not merely
-        // materialised. The kernel waits for the fence to materialise first.
-        held->waiting = signalled == 0 &&
+        const bool watched = signalled == 0 && watch_fences(held);
+        // Not materialised yet: a wlroots waiter. Flags 0: wake up when the
+        // point has signalled, not merely materialised.
+        held->waiting = signalled == 0 && !watched &&
                         wlr_drm_syncobj_timeline_waiter_init(&held->slot.waiter, held->timeline,
                                                              held->point, 0, loop_, &handle_ready);
-        if (!held->waiting) {
+        if (!watched && !held->waiting) {
             fail(held, "its acquire point cannot be waited for");
             return;
         }
         held->timer = EventSource::timer(loop_, [this, held] { handle_timeout(held); });
         held->timer.arm(static_cast<int>(timeout_.count()));
+    }
+
+    // A materialised point is a dma_fence_chain node wrapping the producer's
+    // fence. The chain signals from irq_work, one step removed from the
+    // producer (under emulation, a frame period late), and does not carry
+    // the producer's error. Merging its sync_file unwraps it
+    // (SYNC_IOC_MERGE keeps only the contained, unsignalled fences): the
+    // waiter then wakes with the producer's own fence, and reads its error.
+    bool watch_fences(Held held) {
+        UniqueFd chain(wlr_drm_syncobj_timeline_export_sync_file(held->timeline, held->point));
+        if (!chain) {
+            return false;
+        }
+        held->fences = merge_sync_files(chain.get(), chain.get());
+        if (!held->fences) {
+            return false;
+        }
+        held->watch =
+            EventSource::fd(loop_, held->fences.get(), WL_EVENT_READABLE, [this, held](uint32_t) {
+                if (read_sync_file(held->fences.get()).status != FenceState::Status::pending) {
+                    handle_signalled(held);
+                }
+            });
+        return true;
     }
 
     static void handle_ready(wlr_drm_syncobj_timeline_waiter *waiter) {
@@ -157,7 +186,9 @@ class SurfaceWaiter {
     // buffer holds no valid frame. It is withheld, never shown, and
     // replaced by the surface's next good commit (held_commits.hpp).
     void handle_signalled(Held held) {
-        const bool failed = acquire_failed(held->timeline, held->point);
+        const bool failed =
+            held->fences ? read_sync_file(held->fences.get()).status == FenceState::Status::error
+                         : acquire_failed(held->timeline, held->point);
         const uint32_t seq = held->seq;
         held_.erase(held);
         // Applies this commit, any withheld ones just before it, and any
@@ -168,7 +199,8 @@ class SurfaceWaiter {
     void handle_timeout(Held held) {
         // After a long stall of the event loop the timer and the eventfd can
         // be ready in the same round: look before giving up.
-        if (acquire_signalled(held->timeline, held->point) == 1) {
+        if (held->fences ? read_sync_file(held->fences.get()).status != FenceState::Status::pending
+                         : acquire_signalled(held->timeline, held->point) == 1) {
             handle_signalled(held);
             return;
         }
