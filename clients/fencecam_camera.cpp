@@ -550,8 +550,7 @@ void CameraClient::queue(Frame &frame) {
         return;
     }
     if (!camera_->queue(frame.index)) {
-        std::fprintf(stderr, "fencecam-camera: %s\n", camera_->failure().c_str());
-        return;
+        return; // the camera has failed: the poll loop reports it, once
     }
     frame.in_camera = true;
     frame.gate.reset();
@@ -683,6 +682,10 @@ bool CameraClient::run(std::string &error) {
             if (!start_camera(format, error)) {
                 return false;
             }
+        }
+        if (camera_->failed()) {
+            error = camera_->failure(); // unplugged, say
+            return false;
         }
         if (!draining_until && done()) {
             // Nothing is queued any more. Ahead, the frames in the camera are
