@@ -4,11 +4,18 @@
 // only once the compositor has stopped reading it.
 //
 //   fencecam-camera [--device /dev/videoN] [--sync explicit|implicit|none]
-//                   [--frames N | --seconds N] [-v]
+//                   [--ahead | --no-ahead] [--frames N | --seconds N] [-v]
 //
-// The loop, per frame:
-//   VIDIOC_DQBUF (the frame is complete) -> wl_surface.attach + commit,
-//   with a wp_presentation feedback -> ... -> buffer released -> VIDIOC_QBUF.
+// The loop, per frame, in one of two orders (commit_order.hpp):
+//   after DQBUF  VIDIOC_DQBUF (the frame is complete) -> wl_surface.attach +
+//                commit, with a wp_presentation feedback -> ... -> buffer
+//                released -> VIDIOC_QBUF;
+//   ahead        VIDIOC_QBUF -> commit at once, gated by the camera's pending
+//                write fence: the compositor holds the commit until the
+//                camera signals it, whatever this process is doing then.
+//                Several commits are in flight; DQBUF only takes the buffer
+//                back from V4L2, and a buffer is queued again once it is
+//                both dequeued and released.
 // What "released" and "complete" mean depends on --sync:
 //   explicit  acquire point = the dma-buf's write fence (a sync_file moved
 //             onto a syncobj timeline point); release point = a second point
@@ -26,10 +33,11 @@
 // best pick at start, and again on each new feedback (format_choice.hpp); a
 // changed pick restarts the camera with it.
 //
-// On exit it prints one line: frames presented, discarded, and the latency
-// from DQBUF (the moment this process learnt the frame was complete; vivid's
-// own buffer timestamps are not reliable under emulation) to the
-// presentation time the compositor reports.
+// On exit it prints one line: frames presented, discarded, the latency to
+// the presentation time the compositor reports from DQBUF (the moment this
+// process learnt the frame was complete; vivid's own buffer timestamps are
+// not reliable under emulation) or, ahead, from the fence's signal time, and
+// which order was used.
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -44,14 +52,17 @@
 #include <vector>
 
 #include <drm_fourcc.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "commit_order.hpp"
 #include "dmabuf_feedback.hpp"
 #include "format_choice.hpp"
 #include "latency_summary.hpp"
+#include "sync_file.hpp"
 #include "syncobj_timeline.hpp"
 #include "v4l2_camera.hpp"
 #include "wayland_display.hpp"
@@ -65,13 +76,27 @@ enum class SyncMode { explicit_sync, implicit_sync, none };
 struct Options {
     std::string device;
     SyncMode sync = SyncMode::explicit_sync;
-    long frames = 0;  // 0: no limit
-    long seconds = 0; // 0: no limit
+    long frames = 0;           // 0: no limit
+    long seconds = 0;          // 0: no limit
+    std::optional<bool> ahead; // --ahead / --no-ahead; neither: detect
     bool verbose = false;
 };
 
 const char *usage = "usage: fencecam-camera [--device /dev/videoN] [--sync explicit|implicit|none] "
-                    "[--frames N | --seconds N] [-v]";
+                    "[--ahead | --no-ahead] [--frames N | --seconds N] [-v]";
+
+const char *help =
+    "  --device PATH     V4L2 capture device (default: the first one)\n"
+    "  --sync MODE       explicit (linux-drm-syncobj acquire/release points, default),\n"
+    "                    implicit (the dma-buf's own fences, wl_buffer.release) or none\n"
+    "  --ahead           commit each buffer right after VIDIOC_QBUF, gated by the camera's\n"
+    "                    pending write fence (needs videobuf2 release fences; an error without)\n"
+    "  --no-ahead        commit each frame after VIDIOC_DQBUF\n"
+    "                    neither: ahead when the camera attaches release fences, else after\n"
+    "                    DQBUF; one line says which order and why, the exit line says it again\n"
+    "  --frames N        stop after N commits\n"
+    "  --seconds N       stop after N seconds\n"
+    "  -v, --verbose     log feedbacks and presentation changes\n";
 
 std::optional<Options> parse_options(int argc, char **argv) {
     Options options;
@@ -79,8 +104,12 @@ std::optional<Options> parse_options(int argc, char **argv) {
         const std::string arg = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : nullptr;
         if (arg == "--help" || arg == "-h") {
-            std::printf("%s\n", usage);
+            std::printf("%s\n%s", usage, help);
             std::exit(0);
+        }
+        if (arg == "--ahead" || arg == "--no-ahead") {
+            options.ahead = arg == "--ahead";
+            continue;
         }
         if (arg == "--verbose" || arg == "-v") {
             options.verbose = true;
@@ -111,7 +140,16 @@ std::optional<Options> parse_options(int argc, char **argv) {
             return std::nullopt;
         }
     }
+    if (options.ahead == true && options.sync == SyncMode::none) {
+        std::fprintf(stderr, "fencecam-camera: --ahead needs --sync explicit or implicit: with "
+                             "none nothing would keep an unfinished frame off the screen\n");
+        return std::nullopt;
+    }
     return options;
+}
+
+UniqueFd duplicate(const UniqueFd &fd) {
+    return UniqueFd(fd ? fcntl(fd.get(), F_DUPFD_CLOEXEC, 0) : -1);
 }
 
 int64_t now_ns(clockid_t clock) {
@@ -155,30 +193,53 @@ class CameraClient {
     bool start(std::string &error);
     // Runs until the frame or time limit, SIGINT/SIGTERM, or an error.
     bool run(std::string &error);
-    std::string summary() const { return summary_.line("DQBUF"); }
+    std::string summary() const;
 
   private:
-    // One camera buffer and where it is.
-    struct Frame {
+    struct Frame;
+    // One wl_buffer of a camera buffer. A frame has one; a second one only
+    // when it must be committed again while an earlier commit of it is
+    // still held (after a stall): a wl_buffer.release then says which
+    // commit the compositor is done with.
+    struct Attachment {
         CameraClient *client = nullptr;
-        unsigned index = 0;
+        unsigned id = 0; // its syncobj timeline (explicit sync)
+        Frame *frame = nullptr;
         wl_buffer *buffer = nullptr;
         bool with_compositor = false;
         UniqueFd released; // explicit: readable once the release point signalled
     };
+    // One camera buffer and where it is.
+    struct Frame {
+        unsigned index = 0;
+        std::vector<std::unique_ptr<Attachment>> attachments;
+        bool in_camera = false; // queued, not dequeued yet
+        // Ahead: the write fences its last ahead commit is gated by.
+        UniqueFd gate;
+        bool with_compositor() const {
+            return std::any_of(attachments.begin(), attachments.end(),
+                               [](const auto &attachment) { return attachment->with_compositor; });
+        }
+    };
     // One wp_presentation_feedback in flight.
     struct Feedback {
         CameraClient *client;
-        int64_t capture_ns;
+        int64_t capture_ns; // after DQBUF: when DQBUF returned the frame
+        UniqueFd gate;      // ahead: the fence, whose signal time is the capture time
     };
 
     bool start_camera(uint32_t format, std::string &error);
+    Attachment &add_attachment(Frame &frame);
+    bool choose_order(std::string &error);
     void stop_camera();
     bool handle_camera(std::string &error);
-    void show(Frame &frame, int64_t capture_ns);
-    void give_back(Frame &frame);
+    bool handle_camera_ahead(std::string &error);
+    UniqueFd write_fences(const Frame &frame) const;
+    void commit(Frame &frame, UniqueFd fences, int64_t capture_ns, bool ahead);
+    void queue(Frame &frame);
+    void released(Attachment &attachment);
     void handle_feedback_done();
-    void presented(int64_t capture_ns, int64_t present_ns, bool zero_copy);
+    void presented(const Feedback &feedback, int64_t present_ns, bool zero_copy);
     bool done() const;
 
     static const wl_buffer_listener buffer_listener;
@@ -193,9 +254,16 @@ class CameraClient {
     std::vector<uint32_t> camera_formats_; // what the camera can produce
     std::optional<uint32_t> switch_to_;    // a better format, from the last feedback
     std::optional<bool> zero_copy_;        // how the last frame reached the screen
+    std::optional<OrderChoice> order_;     // chosen at the first start
     LatencySummary summary_;
     long committed_ = 0;
+    long committed_ahead_ = 0;
+    long errored_ = 0;           // V4L2_BUF_FLAG_ERROR frames
+    long errored_presented_ = 0; // ahead: presented although their fence failed
+    long recommitted_ = 0;       // ahead: failed gate, intact frame, committed after DQBUF
     long in_flight_feedback_ = 0;
+    unsigned attachments_made_ = 0;
+    bool draining_ = false;
     int64_t started_ns_ = 0;
 };
 
@@ -203,9 +271,9 @@ const wl_buffer_listener CameraClient::buffer_listener{
     // The compositor no longer reads the buffer. With explicit sync the
     // release point says the same, and is what counts.
     [](void *data, wl_buffer *) {
-        auto *frame = static_cast<Frame *>(data);
-        if (frame->client->options_.sync != SyncMode::explicit_sync) {
-            frame->client->give_back(*frame);
+        auto *attachment = static_cast<Attachment *>(data);
+        if (attachment->client->options_.sync != SyncMode::explicit_sync) {
+            attachment->client->released(*attachment);
         }
     }};
 
@@ -216,12 +284,13 @@ const wp_presentation_feedback_listener CameraClient::feedback_listener{
        uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t, uint32_t, uint32_t, uint32_t flags) {
         std::unique_ptr<Feedback> state(static_cast<Feedback *>(data));
         const int64_t seconds = (int64_t(tv_sec_hi) << 32) | tv_sec_lo;
-        state->client->presented(state->capture_ns, seconds * 1000000000 + tv_nsec,
+        state->client->presented(*state, seconds * 1000000000 + tv_nsec,
                                  flags & WP_PRESENTATION_FEEDBACK_KIND_ZERO_COPY);
         --state->client->in_flight_feedback_;
         wp_presentation_feedback_destroy(feedback);
     },
-    // discarded: replaced by a newer frame before it was shown.
+    // discarded: replaced by a newer frame before it was shown (or, ahead,
+    // withheld because its fence failed).
     [](void *data, struct wp_presentation_feedback *feedback) {
         std::unique_ptr<Feedback> state(static_cast<Feedback *>(data));
         state->client->summary_.discarded();
@@ -292,29 +361,15 @@ bool CameraClient::start_camera(uint32_t drm_format, std::string &error) {
     }
     const CameraFormat &format = camera_->format();
     for (unsigned index = 0; index < camera_->buffers().size(); ++index) {
-        const CameraBuffer &buffer = camera_->buffers()[index];
-        zwp_linux_buffer_params_v1 *params = zwp_linux_dmabuf_v1_create_params(wayland_.dmabuf());
-        for (unsigned plane = 0; plane < format.planes.size(); ++plane) {
-            const PlaneLayout &layout = format.planes[plane];
-            zwp_linux_buffer_params_v1_add(params, buffer.dmabufs[layout.memory_plane].get(), plane,
-                                           layout.offset, layout.stride,
-                                           uint32_t(DRM_FORMAT_MOD_LINEAR >> 32),
-                                           uint32_t(DRM_FORMAT_MOD_LINEAR & 0xffffffff));
-        }
-        // create_immed: a buffer the compositor cannot take is a protocol
-        // error, reported by the next dispatch.
         auto frame = std::make_unique<Frame>();
-        frame->client = this;
         frame->index = index;
-        frame->buffer = zwp_linux_buffer_params_v1_create_immed(params, format.width, format.height,
-                                                                format.drm_fourcc, 0);
-        zwp_linux_buffer_params_v1_destroy(params);
-        wl_buffer_add_listener(frame->buffer, &buffer_listener, frame.get());
+        add_attachment(*frame);
         frames_.push_back(std::move(frame));
         if (!camera_->queue(index)) {
             error = camera_->failure();
             return false;
         }
+        frames_.back()->in_camera = true;
     }
     if (!camera_->stream_on()) {
         error = camera_->failure();
@@ -325,6 +380,72 @@ bool CameraClient::start_camera(uint32_t drm_format, std::string &error) {
                  format.drm_fourcc & 0xff, (format.drm_fourcc >> 8) & 0xff,
                  (format.drm_fourcc >> 16) & 0xff, (format.drm_fourcc >> 24) & 0xff,
                  frames_.size());
+    if (!order_ && !choose_order(error)) {
+        return false;
+    }
+    // Ahead: the buffers just queued go to the compositor now, in the
+    // order the camera fills them.
+    if (order_->order == CommitOrder::ahead) {
+        for (auto &frame : frames_) {
+            if (UniqueFd fences = write_fences(*frame);
+                fences && read_sync_file(fences.get()).status == FenceState::Status::pending) {
+                commit(*frame, std::move(fences), 0, true);
+            }
+        }
+    }
+    return true;
+}
+
+// A wl_buffer for the frame's dma-bufs. create_immed: a buffer the
+// compositor cannot take is a protocol error, reported by the next dispatch.
+CameraClient::Attachment &CameraClient::add_attachment(Frame &frame) {
+    const CameraFormat &format = camera_->format();
+    const CameraBuffer &buffer = camera_->buffers()[frame.index];
+    zwp_linux_buffer_params_v1 *params = zwp_linux_dmabuf_v1_create_params(wayland_.dmabuf());
+    for (unsigned plane = 0; plane < format.planes.size(); ++plane) {
+        const PlaneLayout &layout = format.planes[plane];
+        zwp_linux_buffer_params_v1_add(
+            params, buffer.dmabufs[layout.memory_plane].get(), plane, layout.offset, layout.stride,
+            uint32_t(DRM_FORMAT_MOD_LINEAR >> 32), uint32_t(DRM_FORMAT_MOD_LINEAR & 0xffffffff));
+    }
+    auto attachment = std::make_unique<Attachment>();
+    attachment->client = this;
+    attachment->id = attachments_made_++;
+    attachment->frame = &frame;
+    attachment->buffer = zwp_linux_buffer_params_v1_create_immed(
+        params, format.width, format.height, format.drm_fourcc, 0);
+    zwp_linux_buffer_params_v1_destroy(params);
+    wl_buffer_add_listener(attachment->buffer, &buffer_listener, attachment.get());
+    frame.attachments.push_back(std::move(attachment));
+    return *frame.attachments.back();
+}
+
+// The camera has just been given every buffer and started: a queue with
+// release fences shows an unsignalled one on at least one of them (the first
+// may be complete already), as the built-in camera detects it.
+bool CameraClient::choose_order(std::string &error) {
+    std::optional<std::string> evidence;
+    for (const auto &frame : frames_) {
+        UniqueFd fences = write_fences(*frame);
+        if (!evidence && fences &&
+            read_sync_file(fences.get()).status == FenceState::Status::pending) {
+            std::string names;
+            for (const std::string &name : sync_file_fence_names(fences.get())) {
+                names += (names.empty() ? "" : ", ") + name;
+            }
+            evidence = names;
+        }
+    }
+    order_ = choose_commit_order(options_.ahead, options_.sync != SyncMode::none, evidence);
+    if (order_->error) {
+        error = "--ahead: " + order_->why + "; use a kernel with videobuf2 release fences, or " +
+                "--no-ahead";
+        return false;
+    }
+    std::fprintf(stderr, "fencecam-camera: committing %s: %s\n",
+                 order_->order == CommitOrder::ahead ? "ahead of completion, right after QBUF"
+                                                     : "after DQBUF",
+                 order_->why.c_str());
     return true;
 }
 
@@ -332,7 +453,9 @@ bool CameraClient::start_camera(uint32_t drm_format, std::string &error) {
 // dma-bufs, and vb2 frees a buffer only when its last reference goes.
 void CameraClient::stop_camera() {
     for (auto &frame : frames_) {
-        wl_buffer_destroy(frame->buffer);
+        for (auto &attachment : frame->attachments) {
+            wl_buffer_destroy(attachment->buffer);
+        }
     }
     frames_.clear();
     camera_.reset();
@@ -363,7 +486,15 @@ void CameraClient::handle_feedback_done() {
 
 // With -v, each change between zero-copy and composited presentation is
 // logged: what the feedback's tranches are meant to steer.
-void CameraClient::presented(int64_t capture_ns, int64_t present_ns, bool zero_copy) {
+void CameraClient::presented(const Feedback &feedback, int64_t present_ns, bool zero_copy) {
+    int64_t capture_ns = feedback.capture_ns;
+    if (feedback.gate) {
+        // Ahead: the frame was complete when its fence signalled. A fence
+        // that failed must never have let its frame on screen.
+        const FenceState gate = read_sync_file(feedback.gate.get());
+        errored_presented_ += gate.status == FenceState::Status::error;
+        capture_ns = gate.timestamp_ns;
+    }
     summary_.presented(capture_ns, present_ns, zero_copy);
     if (options_.verbose && zero_copy_ != zero_copy) {
         std::fprintf(stderr, "fencecam-camera: frames presented %s from #%zu on\n",
@@ -372,41 +503,89 @@ void CameraClient::presented(int64_t capture_ns, int64_t present_ns, bool zero_c
     zero_copy_ = zero_copy;
 }
 
-void CameraClient::show(Frame &frame, int64_t capture_ns) {
-    if (timeline_) {
-        std::vector<int> dmabufs;
-        for (const UniqueFd &fd : camera_->buffers()[frame.index].dmabufs) {
-            dmabufs.push_back(fd.get());
+// The write fences of every plane of the frame, as one sync_file; empty if
+// the kernel cannot export them.
+UniqueFd CameraClient::write_fences(const Frame &frame) const {
+    UniqueFd fences;
+    for (const UniqueFd &dmabuf : camera_->buffers()[frame.index].dmabufs) {
+        UniqueFd plane = export_write_fences(dmabuf.get());
+        fences = !plane || !fences ? std::move(plane) : merge_sync_files(fences.get(), plane.get());
+        if (!fences) {
+            break;
         }
-        const uint64_t release = timeline_->set_points(dmabufs);
-        frame.released = timeline_->eventfd_for(release);
+    }
+    return fences;
+}
+
+// Attach, damage, feedback, commit. `fences` are what the acquire point
+// waits for (explicit sync; none: signalled at once); ahead, they are also
+// kept as the frame's gate, to check and time it once it is presented.
+void CameraClient::commit(Frame &frame, UniqueFd fences, int64_t capture_ns, bool ahead) {
+    auto free = std::find_if(frame.attachments.begin(), frame.attachments.end(),
+                             [](const auto &attachment) { return !attachment->with_compositor; });
+    Attachment &attachment = free != frame.attachments.end() ? **free : add_attachment(frame);
+    if (timeline_) {
+        attachment.released = timeline_->set_points(attachment.id, fences ? fences.get() : -1);
     }
     auto *feedback = wp_presentation_feedback(wayland_.presentation(), wayland_.surface());
-    wp_presentation_feedback_add_listener(feedback, &feedback_listener,
-                                          new Feedback{this, capture_ns});
+    wp_presentation_feedback_add_listener(
+        feedback, &feedback_listener,
+        new Feedback{this, capture_ns, ahead ? duplicate(fences) : UniqueFd()});
     ++in_flight_feedback_;
-    wl_surface_attach(wayland_.surface(), frame.buffer, 0, 0);
+    wl_surface_attach(wayland_.surface(), attachment.buffer, 0, 0);
     wl_surface_damage_buffer(wayland_.surface(), 0, 0, INT32_MAX, INT32_MAX);
     wl_surface_commit(wayland_.surface());
-    frame.with_compositor = true;
+    attachment.with_compositor = true;
+    committed_ahead_ += ahead;
+    frame.gate = ahead ? std::move(fences) : UniqueFd();
     ++committed_;
 }
 
-void CameraClient::give_back(Frame &frame) {
-    frame.with_compositor = false;
-    frame.released.reset();
-    if (camera_ && !camera_->queue(frame.index)) {
-        std::fprintf(stderr, "fencecam-camera: %s\n", camera_->failure().c_str());
+// To the camera, and ahead straight to the compositor too, gated by the
+// fence the camera has just attached. A buffer whose fence has signalled
+// already (the camera was that quick) waits for DQBUF instead: a fence gone
+// from the dma-buf could not tell the compositor about an error.
+void CameraClient::queue(Frame &frame) {
+    if (!camera_ || draining_) {
+        return;
+    }
+    if (!camera_->queue(frame.index)) {
+        return; // the camera has failed: the poll loop reports it, once
+    }
+    frame.in_camera = true;
+    frame.gate.reset();
+    if (order_->order != CommitOrder::ahead) {
+        return;
+    }
+    UniqueFd fences = write_fences(frame);
+    if (fences && read_sync_file(fences.get()).status == FenceState::Status::pending) {
+        commit(frame, std::move(fences), 0, true);
     }
 }
 
-// Every completed buffer is dequeued; only the newest is shown, the older
-// ones go straight back: showing a stale frame would only add latency.
+// The compositor is done with one commit of the frame: the buffer goes back
+// to the camera once no commit of it is left and V4L2 has returned it.
+void CameraClient::released(Attachment &attachment) {
+    attachment.with_compositor = false;
+    attachment.released.reset();
+    Frame &frame = *attachment.frame;
+    if (!frame.with_compositor() && !frame.in_camera) {
+        queue(frame);
+    }
+}
+
+// After DQBUF: every completed buffer is dequeued; only the newest is shown,
+// the older ones go straight back: showing a stale frame would only add
+// latency.
 bool CameraClient::handle_camera(std::string &error) {
+    if (order_->order == CommitOrder::ahead) {
+        return handle_camera_ahead(error);
+    }
     std::optional<Dequeued> newest;
     while (auto dequeued = camera_->dequeue()) {
+        frames_[dequeued->index]->in_camera = false;
         if (newest) {
-            camera_->queue(newest->index);
+            queue(*frames_[newest->index]);
         }
         newest = dequeued;
     }
@@ -418,13 +597,60 @@ bool CameraClient::handle_camera(std::string &error) {
         return true;
     }
     const int64_t capture_ns = now_ns(static_cast<clockid_t>(wayland_.presentation_clock()));
+    Frame &frame = *frames_[newest->index];
     if (newest->error) {
         // V4L2_BUF_FLAG_ERROR: a corrupt frame is never shown.
-        camera_->queue(newest->index);
+        ++errored_;
+        queue(frame);
         return true;
     }
-    show(*frames_[newest->index], capture_ns);
+    commit(frame, write_fences(frame), capture_ns, false);
     return true;
+}
+
+// Ahead: the frames are with the compositor already; DQBUF takes each
+// buffer back from V4L2, to be queued again once released too. A frame that
+// did not go ahead (its fence had signalled by QBUF's return), or whose
+// ahead commit was withheld because its fence failed (a stalled camera's
+// watchdog) although V4L2 then delivered it intact, is committed now, the
+// old way: nothing else would ever replace the withheld commits.
+bool CameraClient::handle_camera_ahead(std::string &error) {
+    while (auto dequeued = camera_->dequeue()) {
+        Frame &frame = *frames_[dequeued->index];
+        frame.in_camera = false;
+        if (dequeued->error) {
+            ++errored_; // its fence failed too: the compositor withholds it
+        } else if (!frame.gate ||
+                   read_sync_file(frame.gate.get()).status != FenceState::Status::signalled) {
+            recommitted_ += bool(frame.gate);
+            commit(frame, UniqueFd(), now_ns(static_cast<clockid_t>(wayland_.presentation_clock())),
+                   false);
+        }
+        if (!frame.with_compositor()) {
+            queue(frame);
+        }
+    }
+    if (camera_->failed()) {
+        error = camera_->failure();
+        return false;
+    }
+    return true;
+}
+
+std::string CameraClient::summary() const {
+    const bool ahead = order_ && order_->order == CommitOrder::ahead;
+    std::string line = summary_.line(ahead ? "fence" : "DQBUF");
+    char order[256];
+    if (ahead) {
+        std::snprintf(order, sizeof order,
+                      "; committed ahead: %ld of %ld commits before completion; errored frames: "
+                      "%ld, %ld of them presented; %ld recommitted after a failed fence",
+                      committed_ahead_, committed_, errored_, errored_presented_, recommitted_);
+    } else {
+        std::snprintf(order, sizeof order, "; committed after DQBUF; errored frames: %ld",
+                      errored_);
+    }
+    return line + order;
 }
 
 bool CameraClient::done() const {
@@ -457,8 +683,17 @@ bool CameraClient::run(std::string &error) {
                 return false;
             }
         }
+        if (camera_->failed()) {
+            error = camera_->failure(); // unplugged, say
+            return false;
+        }
         if (!draining_until && done()) {
-            camera_->stream_off();
+            // Nothing is queued any more. Ahead, the frames in the camera are
+            // committed already: let it finish them.
+            draining_ = true;
+            if (order_->order != CommitOrder::ahead) {
+                camera_->stream_off();
+            }
             draining_until = now_ns(CLOCK_MONOTONIC) + 1000000000;
         }
         if (draining_until &&
@@ -469,11 +704,16 @@ bool CameraClient::run(std::string &error) {
             error = "lost the compositor";
             return false;
         }
+        const bool camera_done = draining_ && order_->order != CommitOrder::ahead;
         std::vector<pollfd> fds{{wayland_.fd(), POLLIN, 0},
                                 {signal_fd.get(), POLLIN, 0},
-                                {draining_until ? -1 : camera_->fd(), POLLIN, 0}};
+                                {camera_done ? -1 : camera_->fd(), POLLIN, 0}};
+        std::vector<Attachment *> attachments;
         for (const auto &frame : frames_) {
-            fds.push_back({frame->released ? frame->released.get() : -1, POLLIN, 0});
+            for (const auto &attachment : frame->attachments) {
+                attachments.push_back(attachment.get());
+                fds.push_back({attachment->released ? attachment->released.get() : -1, POLLIN, 0});
+            }
         }
         if (poll(fds.data(), fds.size(), 100) < 0 && errno != EINTR) {
             error = std::string("poll: ") + std::strerror(errno);
@@ -488,9 +728,9 @@ bool CameraClient::run(std::string &error) {
         if (wayland_.closed()) {
             return true;
         }
-        for (size_t i = 0; i < frames_.size() && i + 3 < fds.size(); ++i) {
-            if (fds[i + 3].revents && frames_[i]->with_compositor) {
-                give_back(*frames_[i]);
+        for (size_t i = 0; i < attachments.size(); ++i) {
+            if (fds[i + 3].revents && attachments[i]->with_compositor) {
+                released(*attachments[i]);
             }
         }
         if (fds[2].revents && !handle_camera(error)) {

@@ -1,13 +1,12 @@
 #include "syncobj_timeline.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <xf86drm.h>
-
-#include "sync_file.hpp"
 
 namespace fencecam::client {
 
@@ -43,59 +42,64 @@ bool SyncobjTimeline::create(wp_linux_drm_syncobj_manager_v1 *manager, wl_surfac
                 "implicit";
         return false;
     }
-    int fd = -1;
-    if (drmSyncobjCreate(device_.get(), 0, &timeline_) != 0 ||
-        drmSyncobjHandleToFD(device_.get(), timeline_, &fd) != 0) {
-        error = std::string("--sync explicit: cannot create a syncobj timeline: ") +
-                std::strerror(errno);
-        return false;
-    }
-    // The compositor keeps its own reference; ours closes here.
-    UniqueFd timeline_fd(fd);
-    timeline_object_ = wp_linux_drm_syncobj_manager_v1_import_timeline(manager, timeline_fd.get());
+    manager_ = manager;
     surface_sync_ = wp_linux_drm_syncobj_manager_v1_get_surface(manager, surface);
     return true;
 }
 
-bool SyncobjTimeline::import_sync_file(uint64_t point, int sync_file) {
+SyncobjTimeline::Timeline *SyncobjTimeline::timeline_for(unsigned buffer) {
+    if (auto found = timelines_.find(buffer); found != timelines_.end()) {
+        return &found->second;
+    }
+    Timeline timeline;
+    int fd = -1;
+    if (drmSyncobjCreate(device_.get(), 0, &timeline.handle) != 0 ||
+        drmSyncobjHandleToFD(device_.get(), timeline.handle, &fd) != 0) {
+        std::fprintf(stderr,
+                     "fencecam-camera: --sync explicit: cannot create a syncobj timeline: %s\n",
+                     std::strerror(errno));
+        if (timeline.handle) {
+            drmSyncobjDestroy(device_.get(), timeline.handle);
+        }
+        return nullptr;
+    }
+    // The compositor keeps its own reference; ours closes here.
+    UniqueFd timeline_fd(fd);
+    timeline.object = wp_linux_drm_syncobj_manager_v1_import_timeline(manager_, timeline_fd.get());
+    return &timelines_.emplace(buffer, timeline).first->second;
+}
+
+bool SyncobjTimeline::import_sync_file(uint32_t timeline, uint64_t point, int sync_file) {
     uint32_t binary = 0;
     if (drmSyncobjCreate(device_.get(), 0, &binary) != 0) {
         return false;
     }
     const bool ok = drmSyncobjImportSyncFile(device_.get(), binary, sync_file) == 0 &&
-                    drmSyncobjTransfer(device_.get(), timeline_, point, binary, 0, 0) == 0;
+                    drmSyncobjTransfer(device_.get(), timeline, point, binary, 0, 0) == 0;
     drmSyncobjDestroy(device_.get(), binary);
     return ok;
 }
 
-uint64_t SyncobjTimeline::set_points(const std::vector<int> &dmabufs) {
-    uint64_t acquire = next_point_++;
-    const uint64_t release = next_point_++;
-    // One sync_file for all of the frame's dma-bufs (NV12M has two).
-    UniqueFd fences;
-    for (int dmabuf : dmabufs) {
-        UniqueFd plane = export_write_fences(dmabuf);
-        fences = !plane || !fences ? std::move(plane) : merge_sync_files(fences.get(), plane.get());
-        if (!fences) {
-            break;
-        }
+UniqueFd SyncobjTimeline::set_points(unsigned buffer, int write_fences) {
+    Timeline *timeline = timeline_for(buffer);
+    if (!timeline) {
+        return UniqueFd();
     }
-    if (!fences || !import_sync_file(acquire, fences.get())) {
+    uint64_t acquire = timeline->next_point++;
+    const uint64_t release = timeline->next_point++;
+    if (write_fences < 0 || !import_sync_file(timeline->handle, acquire, write_fences)) {
         // No fence to hand over (a kernel before 6.0): DQBUF has already
         // told us the frame is complete.
-        drmSyncobjTimelineSignal(device_.get(), &timeline_, &acquire, 1);
+        drmSyncobjTimelineSignal(device_.get(), &timeline->handle, &acquire, 1);
     }
-    wp_linux_drm_syncobj_surface_v1_set_acquire_point(surface_sync_, timeline_object_,
+    wp_linux_drm_syncobj_surface_v1_set_acquire_point(surface_sync_, timeline->object,
                                                       uint32_t(acquire >> 32), uint32_t(acquire));
-    wp_linux_drm_syncobj_surface_v1_set_release_point(surface_sync_, timeline_object_,
+    wp_linux_drm_syncobj_surface_v1_set_release_point(surface_sync_, timeline->object,
                                                       uint32_t(release >> 32), uint32_t(release));
-    return release;
-}
-
-UniqueFd SyncobjTimeline::eventfd_for(uint64_t point) {
     UniqueFd event(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     // Flags 0: wake when the point has signalled (not merely materialised).
-    if (!event || drmSyncobjEventfd(device_.get(), timeline_, point, event.get(), 0) != 0) {
+    if (!event ||
+        drmSyncobjEventfd(device_.get(), timeline->handle, release, event.get(), 0) != 0) {
         return UniqueFd();
     }
     return event;
@@ -104,10 +108,10 @@ UniqueFd SyncobjTimeline::eventfd_for(uint64_t point) {
 SyncobjTimeline::~SyncobjTimeline() {
     if (surface_sync_) {
         wp_linux_drm_syncobj_surface_v1_destroy(surface_sync_);
-        wp_linux_drm_syncobj_timeline_v1_destroy(timeline_object_);
     }
-    if (timeline_) {
-        drmSyncobjDestroy(device_.get(), timeline_);
+    for (auto &[buffer, timeline] : timelines_) {
+        wp_linux_drm_syncobj_timeline_v1_destroy(timeline.object);
+        drmSyncobjDestroy(device_.get(), timeline.handle);
     }
 }
 

@@ -10,10 +10,11 @@ namespace fencecam {
 
 namespace {
 
-// How the client synchronised this frame with its producer.
+// How the client synchronised this frame with its producer, read when it
+// commits: once applied, the syncobj waiter has cleared the acquire point.
+// A surface with a syncobj state must give every buffer an acquire point.
 const char *sync_mode(wlr_surface *surface, wlr_buffer *buffer) {
-    auto *syncobj = wlr_linux_drm_syncobj_v1_get_surface_state(surface);
-    if (syncobj && syncobj->acquire_timeline) {
+    if (wlr_linux_drm_syncobj_v1_get_surface_state(surface)) {
         return "explicit";
     }
     wlr_dmabuf_attributes attributes;
@@ -57,7 +58,8 @@ void ClientFrames::watch(wlr_surface *surface, wlr_scene_buffer *scene_buffer) {
 void ClientFrames::handle_client_commit(Surface &watched) {
     const wlr_surface_state &pending = watched.surface->pending;
     if ((pending.committed & WLR_SURFACE_STATE_BUFFER) && pending.buffer) {
-        watched.committed.emplace_back(pending.seq, monotonic_ns());
+        watched.committed.push_back(
+            {pending.seq, monotonic_ns(), sync_mode(watched.surface, pending.buffer)});
     }
 }
 
@@ -66,13 +68,13 @@ void ClientFrames::handle_commit(Surface &watched) {
     const uint32_t seq = surface->current.seq;
     // wlroots applies cached states one by one, so nothing is older than
     // `seq`; if it ever merged some, their times must not stall later frames.
-    while (!watched.committed.empty() && watched.committed.front().first < seq) {
+    while (!watched.committed.empty() && watched.committed.front().seq < seq) {
         watched.committed.pop_front();
     }
-    if (watched.committed.empty() || watched.committed.front().first != seq) {
+    if (watched.committed.empty() || watched.committed.front().seq != seq) {
         return; // no new buffer in this commit
     }
-    const int64_t committed_ns = watched.committed.front().second;
+    const Commit commit = watched.committed.front();
     watched.committed.pop_front();
     if (!surface->buffer) {
         watched.presents.finish_all(); // the client took its buffer away
@@ -82,10 +84,10 @@ void ClientFrames::handle_commit(Surface &watched) {
     wlr_buffer *buffer = &surface->buffer->base;
     FrameRecord record;
     record.source = watched.source;
-    record.mode = sync_mode(surface, buffer);
+    record.mode = commit.mode;
     record.sequence = seq;
-    record.queued_ns = committed_ns;
-    record.ready_ns = committed_ns;
+    record.queued_ns = commit.committed_ns;
+    record.ready_ns = commit.committed_ns;
     record.latched_ns = monotonic_ns();
     if (completion_stamps_) {
         record.stamp_ns = read_completion_stamp(buffer).value_or(-1);

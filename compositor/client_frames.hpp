@@ -36,6 +36,12 @@ class ClientFrames {
     void watch_tree(wlr_scene_tree *tree);
 
   private:
+    // A client commit with a buffer, not applied yet.
+    struct Commit {
+        uint32_t seq = 0;
+        int64_t committed_ns = 0;
+        const char *mode = ""; // "explicit", "implicit", "shm"
+    };
     struct Surface {
         Surface(FrameStats &stats, wlr_surface *surface, wlr_scene_buffer *scene_buffer)
             : surface(surface)
@@ -44,9 +50,8 @@ class ClientFrames {
         wlr_surface *surface;
         wlr_scene_buffer *scene_buffer;
         std::string source; // "client weston-simple-dm (pid 412)"
-        // Client commits with a buffer, not applied yet: (seq, commit time).
         // A waiter may hold several; wlroots applies them in order.
-        std::deque<std::pair<uint32_t, int64_t>> committed;
+        std::deque<Commit> committed;
         PresentTracker presents;
         Listener<> client_commit;
         Listener<> commit;

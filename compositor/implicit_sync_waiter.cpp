@@ -4,6 +4,7 @@
 
 #include "client_name.hpp"
 #include "event_source.hpp"
+#include "held_commits.hpp"
 #include "listener.hpp"
 #include "sync_file.hpp"
 #include "unique_fd.hpp"
@@ -38,7 +39,8 @@ class SurfaceWaiter {
     SurfaceWaiter(wlr_surface *surface, wl_event_loop *loop, std::chrono::milliseconds timeout)
         : surface_(surface)
         , loop_(loop)
-        , timeout_(timeout) {
+        , timeout_(timeout)
+        , commits_(surface, loop) {
         client_commit_.connect(&surface->events.client_commit, [this] { handle_client_commit(); });
         destroy_.connect(&surface->events.destroy, [this] { delete this; });
     }
@@ -46,19 +48,19 @@ class SurfaceWaiter {
     SurfaceWaiter &operator=(const SurfaceWaiter &) = delete;
 
   private:
-    // A commit wlroots keeps cached (not applied) until we unlock `seq`.
-    struct HeldCommit {
+    // A commit whose fences are pending, watched until they signal.
+    struct Waiting {
         uint32_t seq = 0;
         UniqueFd fences;
         EventSource watch;
         EventSource timer;
     };
-    using Held = std::list<HeldCommit>::iterator;
+    using Wait = std::list<Waiting>::iterator;
 
     // wl_surface.commit, before wlroots applies or caches the pending state.
     void handle_client_commit() {
         const wlr_surface_state &pending = surface_->pending;
-        if (!(pending.committed & WLR_SURFACE_STATE_BUFFER) || !pending.buffer) {
+        if (!(pending.committed & WLR_SURFACE_STATE_BUFFER)) {
             return;
         }
         // Explicit sync: the acquire point, not implicit fences, says when
@@ -66,59 +68,68 @@ class SurfaceWaiter {
         if (wlr_linux_drm_syncobj_v1_get_surface_state(surface_)) {
             return;
         }
-        // wl_shm and single-pixel buffers have no producer to wait for.
+        // wl_shm and single-pixel buffers have no producer to wait for, nor
+        // has a dma-buf whose fences the kernel cannot export (before 6.0).
+        UniqueFd fences;
         wlr_dmabuf_attributes dmabuf;
-        if (!wlr_buffer_get_dmabuf(pending.buffer, &dmabuf)) {
-            return;
+        if (pending.buffer && wlr_buffer_get_dmabuf(pending.buffer, &dmabuf)) {
+            fences = export_buffer_write_fences(dmabuf);
         }
-        UniqueFd fences = export_buffer_write_fences(dmabuf);
-        if (!fences) {
-            return;
-        }
-        // Most commits find their fences signalled already: nothing to hold.
-        switch (read_sync_file(fences.get()).status) {
+        const FenceState::Status status =
+            fences ? read_sync_file(fences.get()).status : FenceState::Status::signalled;
+        switch (status) {
         case FenceState::Status::signalled:
+            // Most commits: nothing to hold, unless one ahead is held.
+            if (!commits_.empty()) {
+                commits_.hold(HeldCommits::State::ready);
+            }
             return;
         case FenceState::Status::error:
+            commits_.hold(HeldCommits::State::withheld);
+            return;
         case FenceState::Status::pending:
             break;
         }
-        hold(std::move(fences));
-    }
-
-    void hold(UniqueFd fences) {
-        Held held = held_.emplace(held_.end());
-        held->seq = wlr_surface_lock_pending(surface_);
-        held->fences = std::move(fences);
+        Wait wait = waiting_.emplace(waiting_.end());
+        wait->seq = commits_.hold(HeldCommits::State::waiting);
+        wait->fences = std::move(fences);
         // A sync_file polls readable once all its fences have signalled,
         // with or without an error.
-        held->watch = EventSource::fd(loop_, held->fences.get(), WL_EVENT_READABLE,
-                                      [this, held](uint32_t) { handle_fences(held, false); });
-        held->timer = EventSource::timer(loop_, [this, held] { handle_fences(held, true); });
-        held->timer.arm(static_cast<int>(timeout_.count()));
+        wait->watch = EventSource::fd(loop_, wait->fences.get(), WL_EVENT_READABLE,
+                                      [this, wait](uint32_t) { handle_fences(wait, false); });
+        wait->timer = EventSource::timer(loop_, [this, wait] { handle_fences(wait, true); });
+        wait->timer.arm(static_cast<int>(timeout_.count()));
     }
 
-    void handle_fences(Held held, bool timed_out) {
+    void handle_fences(Wait wait, bool timed_out) {
         // Read the fences even when the timer fired: after a long stall of the
         // event loop the timer and the fence can be ready in the same round.
-        const FenceState state = read_sync_file(held->fences.get());
+        const FenceState state = read_sync_file(wait->fences.get());
         if (state.status == FenceState::Status::pending && !timed_out) {
             return; // a spurious wake-up
         }
-        const uint32_t seq = held->seq;
-        held_.erase(held);
-        if (state.status == FenceState::Status::signalled) {
-            // Applies this commit, and any later ones that were only
-            // waiting for it to go first.
-            wlr_surface_unlock_cached(surface_, seq);
+        const uint32_t seq = wait->seq;
+        waiting_.erase(wait);
+        switch (state.status) {
+        case FenceState::Status::signalled:
+            // Applies this commit, any withheld ones just before it, and any
+            // later ones that were only waiting for it to go first.
+            commits_.settle(seq, HeldCommits::State::ready);
             return;
+        case FenceState::Status::error:
+            // The producer failed (an errored camera buffer, a stalled
+            // camera's watchdog, STREAMOFF): never shown, replaced by the
+            // surface's next good commit (held_commits.hpp).
+            commits_.settle(seq, HeldCommits::State::withheld);
+            return;
+        case FenceState::Status::pending:
+            break;
         }
-        // The commit stays locked: it is never shown, and wlroots frees it
-        // with the surface when the client goes.
+        // Still pending at the bound: a broken producer. The commit stays
+        // locked: it is never shown, and wlroots frees it with the surface
+        // when the client goes.
         wl_client *client = wl_resource_get_client(surface_->resource);
-        const char *why = state.status == FenceState::Status::error
-                              ? "its dma-buf's write fence signalled an error"
-                              : "its dma-buf's write fence did not signal in time";
+        const char *why = "its dma-buf's write fence did not signal in time";
         wlr_log(WLR_ERROR, "%s disconnected: %s (bound %lld ms); its frame was not shown",
                 describe_client(client).c_str(), why, static_cast<long long>(timeout_.count()));
         wl_client_post_implementation_error(client, "%s (bound %lld ms)", why,
@@ -128,8 +139,9 @@ class SurfaceWaiter {
     wlr_surface *surface_;
     wl_event_loop *loop_;
     std::chrono::milliseconds timeout_;
+    HeldCommits commits_;
     // Before the listeners, so that those unlink first on destruction.
-    std::list<HeldCommit> held_;
+    std::list<Waiting> waiting_;
     Listener<> client_commit_;
     Listener<> destroy_;
 };

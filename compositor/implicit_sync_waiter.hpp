@@ -19,15 +19,14 @@
 //    behind the held one, so the client's frames stay in order;
 //  - the sync_file is watched in the event loop (it polls readable once
 //    signalled), and the commit is applied the moment it signals;
-//  - the wait is bounded: a fence that signals an error, or has not signalled
-//    within `timeout`, ends the client with a protocol error and a log line.
-//    Other surfaces and the output never wait for it.
-//
-// Why the client is disconnected rather than its frame skipped: wlroots
-// applies a surface's cached commits in order and can only apply one, never
-// drop it; applying it would show unfinished or failed pixels. A dma_fence
-// must signal in finite time (the kernel's own rule), so a producer that
-// misses a generous bound is broken.
+//  - a fence that signals an error (a failed camera buffer, a stalled
+//    camera's watchdog) is withheld: applied only together with the
+//    surface's next ready commit, so no output ever samples it
+//    (held_commits.hpp);
+//  - the wait is bounded: a fence still pending after `timeout` ends the
+//    client with a protocol error and a log line: a dma_fence must signal
+//    in finite time (the kernel's own rule), so a producer that misses a
+//    generous bound is broken. Other surfaces and the output never wait.
 //
 // Surfaces that use linux-drm-syncobj-v1 are skipped: explicit sync replaces
 // implicit fences (see syncobj_waiter.hpp).

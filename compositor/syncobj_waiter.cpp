@@ -7,6 +7,7 @@
 
 #include "client_name.hpp"
 #include "event_source.hpp"
+#include "held_commits.hpp"
 #include "listener.hpp"
 #include "sync_file.hpp"
 #include "unique_fd.hpp"
@@ -48,6 +49,12 @@ int acquire_signalled(wlr_drm_syncobj_timeline *timeline, uint64_t point) {
     return signalled ? 1 : 0;
 }
 
+// Whether a signalled `point` signalled with an error.
+bool acquire_failed(wlr_drm_syncobj_timeline *timeline, uint64_t point) {
+    UniqueFd sync_file(wlr_drm_syncobj_timeline_export_sync_file(timeline, point));
+    return sync_file && read_sync_file(sync_file.get()).status == FenceState::Status::error;
+}
+
 // One surface's held commits and its release bookkeeping. It lives as long
 // as the surface.
 class SurfaceWaiter {
@@ -55,7 +62,8 @@ class SurfaceWaiter {
     SurfaceWaiter(wlr_surface *surface, wl_event_loop *loop, std::chrono::milliseconds timeout)
         : surface_(surface)
         , loop_(loop)
-        , timeout_(timeout) {
+        , timeout_(timeout)
+        , commits_(surface, loop) {
         client_commit_.connect(&surface->events.client_commit, [this] { handle_client_commit(); });
         // Connected when the surface is created, so before the scene's own
         // commit listener: the scene reads the state after handle_commit.
@@ -75,13 +83,17 @@ class SurfaceWaiter {
         HeldCommit *commit = nullptr;
     };
 
-    // A commit wlroots keeps cached (not applied) until we unlock `seq`.
+    // A commit whose acquire point has not signalled yet.
     struct HeldCommit {
         SurfaceWaiter *owner = nullptr;
         std::list<HeldCommit>::iterator self;
         uint32_t seq = 0;
         wlr_drm_syncobj_timeline *timeline = nullptr; // referenced
         uint64_t point = 0;
+        // The fences behind the point, unwrapped (see watch_fences), or else
+        // a wlroots timeline waiter.
+        UniqueFd fences;
+        EventSource watch;
         WaiterSlot slot;
         bool waiting = false;
         EventSource timer;
@@ -110,21 +122,29 @@ class SurfaceWaiter {
         }
         const int signalled = acquire_signalled(pending->acquire_timeline, pending->acquire_point);
         if (signalled == 1) {
+            // Signalled already, perhaps with an error: the fence itself is
+            // still on the point, unlike a dma-buf's signalled fences.
+            if (acquire_failed(pending->acquire_timeline, pending->acquire_point)) {
+                commits_.hold(HeldCommits::State::withheld);
+            } else if (!commits_.empty()) {
+                commits_.hold(HeldCommits::State::ready);
+            }
             return;
         }
         Held held = held_.emplace(held_.end());
         held->owner = this;
         held->self = held;
-        held->seq = wlr_surface_lock_pending(surface_);
+        held->seq = commits_.hold(HeldCommits::State::waiting);
         held->timeline = wlr_drm_syncobj_timeline_ref(pending->acquire_timeline);
         held->point = pending->acquire_point;
         held->slot.commit = &*held;
-        // Flags 0: wake up when the point has signalled, not merely
-        // materialised. The kernel waits for the fence to materialise first.
-        held->waiting = signalled == 0 &&
+        const bool watched = signalled == 0 && watch_fences(held);
+        // Not materialised yet: a wlroots waiter. Flags 0: wake up when the
+        // point has signalled, not merely materialised.
+        held->waiting = signalled == 0 && !watched &&
                         wlr_drm_syncobj_timeline_waiter_init(&held->slot.waiter, held->timeline,
                                                              held->point, 0, loop_, &handle_ready);
-        if (!held->waiting) {
+        if (!watched && !held->waiting) {
             fail(held, "its acquire point cannot be waited for");
             return;
         }
@@ -132,30 +152,55 @@ class SurfaceWaiter {
         held->timer.arm(static_cast<int>(timeout_.count()));
     }
 
+    // A materialised point is a dma_fence_chain node wrapping the producer's
+    // fence. The chain signals from irq_work, one step removed from the
+    // producer (under emulation, a frame period late), and does not carry
+    // the producer's error. Merging its sync_file unwraps it
+    // (SYNC_IOC_MERGE keeps only the contained, unsignalled fences): the
+    // waiter then wakes with the producer's own fence, and reads its error.
+    bool watch_fences(Held held) {
+        UniqueFd chain(wlr_drm_syncobj_timeline_export_sync_file(held->timeline, held->point));
+        if (!chain) {
+            return false;
+        }
+        held->fences = merge_sync_files(chain.get(), chain.get());
+        if (!held->fences) {
+            return false;
+        }
+        held->watch =
+            EventSource::fd(loop_, held->fences.get(), WL_EVENT_READABLE, [this, held](uint32_t) {
+                if (read_sync_file(held->fences.get()).status != FenceState::Status::pending) {
+                    handle_signalled(held);
+                }
+            });
+        return true;
+    }
+
     static void handle_ready(wlr_drm_syncobj_timeline_waiter *waiter) {
         HeldCommit *commit = reinterpret_cast<WaiterSlot *>(waiter)->commit;
         commit->owner->handle_signalled(commit->self);
     }
 
+    // A fence that signalled with an error means the producer failed (an
+    // errored camera buffer, a stalled camera's watchdog, STREAMOFF): the
+    // buffer holds no valid frame. It is withheld, never shown, and
+    // replaced by the surface's next good commit (held_commits.hpp).
     void handle_signalled(Held held) {
-        // A fence that signalled with an error means the producer failed:
-        // the buffer holds no valid frame.
-        UniqueFd sync_file(wlr_drm_syncobj_timeline_export_sync_file(held->timeline, held->point));
-        if (sync_file && read_sync_file(sync_file.get()).status == FenceState::Status::error) {
-            fail(held, "its acquire point signalled an error");
-            return;
-        }
+        const bool failed =
+            held->fences ? read_sync_file(held->fences.get()).status == FenceState::Status::error
+                         : acquire_failed(held->timeline, held->point);
         const uint32_t seq = held->seq;
         held_.erase(held);
-        // Applies this commit, and any later ones that were only waiting
-        // for it to go first.
-        wlr_surface_unlock_cached(surface_, seq);
+        // Applies this commit, any withheld ones just before it, and any
+        // later ones that were only waiting for it to go first.
+        commits_.settle(seq, failed ? HeldCommits::State::withheld : HeldCommits::State::ready);
     }
 
     void handle_timeout(Held held) {
         // After a long stall of the event loop the timer and the eventfd can
         // be ready in the same round: look before giving up.
-        if (acquire_signalled(held->timeline, held->point) == 1) {
+        if (held->fences ? read_sync_file(held->fences.get()).status != FenceState::Status::pending
+                         : acquire_signalled(held->timeline, held->point) == 1) {
             handle_signalled(held);
             return;
         }
@@ -195,6 +240,7 @@ class SurfaceWaiter {
     wlr_surface *surface_;
     wl_event_loop *loop_;
     std::chrono::milliseconds timeout_;
+    HeldCommits commits_;
     // Before the listeners, so that those unlink first on destruction.
     std::list<HeldCommit> held_;
     Listener<> client_commit_;

@@ -26,12 +26,13 @@
 //           dropped it) with wlr_linux_drm_syncobj_v1_state_signal_release_with_buffer.
 //           wlroots counts references to the release point, so it is
 //           signalled once, when the last reader is done: never twice.
-//  bound    an acquire point that has not signalled within `timeout`
-//           (never materialised, a stalled producer), or signalled with an
-//           error, ends the client with a protocol error and a log line. Its
-//           surface keeps its previous buffer until then; other surfaces and
-//           the output never wait for it. (wlroots cannot drop one held
-//           commit, only apply it; see implicit_sync_waiter.hpp.)
+//  errors   an acquire point that signalled with an error (the producer
+//           failed) is withheld: applied only together with the surface's
+//           next ready commit, so no output ever samples it (held_commits.hpp).
+//  bound    an acquire point still pending after `timeout` (never
+//           materialised, a broken producer) ends the client with a protocol
+//           error and a log line. Its surface keeps its previous buffer until
+//           then; other surfaces and the output never wait for it.
 //
 // To lift it: call create_syncobj_waiter once after wlr_compositor_create,
 // where linux-drm-syncobj-v1 is offered. It frees itself with the compositor.

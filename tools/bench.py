@@ -5,17 +5,20 @@ A benchmark, not a test: it prints numbers and passes no judgement on time.
 
 In one boot of the test VM (tools/vm, with our patched videobuf2 and vivid),
 the same camera (vivid, XRGB8888 640x480 at 60 fps requested) goes to the
-same display (vkms, 640x480 at 60 Hz) through five pipelines, one after the
+same display (vkms, 640x480 at 60 Hz) through seven pipelines, one after the
 other, each for N seconds after a warm-up:
 
   fencecam fence        the built-in camera, latched when the kernel's release
                         fence signals (kernel/)
   fencecam dqbuf        the built-in camera, latched when DQBUF returns
-  fencecam-camera       our camera client, --sync explicit (linux-drm-syncobj)
+  fencecam-camera       our camera client, --sync explicit (linux-drm-syncobj),
+                        committing after DQBUF (--no-ahead)
+  ... ahead explicit    the same, committing ahead of completion, right after
+  ... ahead implicit    QBUF (--ahead), with explicit and with implicit sync
   GStreamer             v4l2src io-mode=dmabuf ! waylandsink
   simple-dmabuf-v4l     weston-simple-dmabuf-v4l
 
-The three clients run inside fencecam. All five are measured the same way, by
+The five clients run inside fencecam. All five are measured the same way, by
 the compositor: vivid writes the time each frame completes into its first
 bytes (stamp_completion_time=1, kernel/patches/0004), fencecam reads it under
 --completion-stamps, and the frame's present time is its page flip. For the
@@ -32,7 +35,9 @@ llvmpipe under TCG spends seconds JIT-compiling each shader variant). The
 clients need gles2 (llvmpipe) for linux-dmabuf. Before the measured runs, an
 unmeasured one warms the VM up (page cache, first camera open).
 
-Per pipeline: frames presented and their rate, the zero-copy share,
+Per pipeline: frames presented and their rate, the share of a client's
+frames committed before their completion stamp (ahead: most; "-" for the
+built-in camera, which has no commits),
 completion-to-present latency (mean, p50, p99, nearest rank), its ratio to
 GStreamer's, and the compositor's CPU time (all its threads, from
 /proc/PID/stat) per presented frame. Then the brief's targets: built-in
@@ -71,7 +76,11 @@ def pipelines(vivid):
         ("fencecam fence", [*builtin, "--sync", "fence"], None, "pixman", {}),
         ("fencecam dqbuf", [*builtin, "--sync", "dqbuf"], None, "pixman", {}),
         ("fencecam-camera explicit", ["--no-camera"],
-         [camera_client, "--device", vivid, "--sync", "explicit"], "gles2", {}),
+         [camera_client, "--device", vivid, "--sync", "explicit", "--no-ahead"], "gles2", {}),
+        ("fencecam-camera ahead explicit", ["--no-camera"],
+         [camera_client, "--device", vivid, "--sync", "explicit", "--ahead"], "gles2", {}),
+        ("fencecam-camera ahead implicit", ["--no-camera"],
+         [camera_client, "--device", vivid, "--sync", "implicit", "--ahead"], "gles2", {}),
         ("GStreamer waylandsink", ["--no-camera"],
          ["gst-launch-1.0", "-q", "v4l2src", f"device={vivid}", "io-mode=dmabuf", "!",
           gst_caps, "!", "waylandsink", "fullscreen=true"], "gles2", {}),
@@ -182,6 +191,8 @@ def measure(path, window):
             if stamp is not None and window["start_ns"] <= stamp <= window["end_ns"]:
                 frames.append(frame)
     shown = [f for f in frames if f["present_ns"] is not None]
+    # A client's record is queued when it committed the frame.
+    commits = [f for f in frames if f["mode"] not in ("fence", "dqbuf")]
     latency = [(f["present_ns"] - f["stamp_ns"]) / 1e6 for f in shown]
     seconds = (window["end_ns"] - window["start_ns"]) / 1e9
     cpu_ms = (window["cpu_end_s"] - window["cpu_start_s"]) * 1e3
@@ -190,6 +201,8 @@ def measure(path, window):
         "presented": len(shown),
         "fps": len(shown) / seconds,
         "zero_copy": sum(f["zero_copy"] for f in shown) / len(shown) if shown else 0.0,
+        "ahead": (sum(f["queued_ns"] < f["stamp_ns"] for f in commits) / len(commits)
+                  if commits else None),
         "cpu_ms_per_frame": cpu_ms / len(shown) if shown else math.nan,
         "exit_status": window["exit_status"],
     }
@@ -212,23 +225,25 @@ def report(out):
     gst = results.get("GStreamer waylandsink", {}).get("mean")
     print(f"completion (vivid's stamp) to page flip, vkms {MODE}, vivid XR24 "
           f"{WIDTH}x{HEIGHT}, {run['seconds']} s each after {WARMUP_S} s warm-up")
-    header = (f"{'pipeline':<28} {'shown':>5} {'fps':>5} {'0-copy':>6} {'mean':>7} {'p50':>7} "
-              f"{'p99':>7} {'/GStr':>6} {'CPU/frame':>9}")
+    header = (f"{'pipeline':<30} {'shown':>5} {'fps':>5} {'ahead':>5} {'0-copy':>6} {'mean':>7} "
+              f"{'p50':>7} {'p99':>7} {'/GStr':>6} {'CPU/frame':>9}")
     print(header)
     print("-" * len(header))
     problems = []
     for name, r in results.items():
         if "mean" not in r:
             problems.append(f"{name}: no frame with a completion stamp reached the screen")
-            print(f"{name:<28} {r['presented']:>5}  (nothing measured)")
+            print(f"{name:<30} {r['presented']:>5}  (nothing measured)")
             continue
         ratio = f"{r['mean'] / gst:.2f}" if gst else "-"
-        print(f"{name:<28} {r['presented']:>5} {r['fps']:>5.1f} {r['zero_copy']:>6.0%} "
+        ahead = "-" if r["ahead"] is None else f"{r['ahead']:.0%}"
+        print(f"{name:<30} {r['presented']:>5} {r['fps']:>5.1f} {ahead:>5} {r['zero_copy']:>6.0%} "
               f"{r['mean']:>7.2f} {r['p50']:>7.2f} {r['p99']:>7.2f} {ratio:>6} "
               f"{r['cpu_ms_per_frame']:>7.2f}ms")
         if r["exit_status"] != 0:
             problems.append(f"{name}: fencecam ended badly: {r['exit_status']}")
-    print("latency in ms; /GStr: mean over GStreamer's mean; CPU: fencecam's, all threads")
+    print("latency in ms; ahead: share of the frames committed before their completion stamp; "
+          "/GStr: mean over GStreamer's mean; CPU: fencecam's, all threads")
 
     fence = results.get("fencecam fence", {})
     agreement = fence.get("fence_minus_stamp")

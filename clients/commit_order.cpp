@@ -1,0 +1,30 @@
+#include "commit_order.hpp"
+
+namespace fencecam::client {
+
+OrderChoice choose_commit_order(std::optional<bool> requested, bool fences_sync,
+                                const std::optional<std::string> &release_fences) {
+    OrderChoice choice;
+    if (requested == false) {
+        choice.why = "--no-ahead";
+        return choice;
+    }
+    if (!fences_sync) {
+        choice.why = "--sync none: the compositor is not asked to wait for the camera";
+        return choice;
+    }
+    if (!release_fences) {
+        choice.why = "the camera attaches no release fences (a queued buffer exports a signalled "
+                     "stub), so a frame committed before DQBUF could be shown unfinished";
+        choice.error = requested == true;
+        return choice;
+    }
+    choice.order = CommitOrder::ahead;
+    choice.why =
+        std::string(requested ? "--ahead" : "detected") +
+        ": the camera attaches release fences (unsignalled fence after QBUF: " + *release_fences +
+        ")";
+    return choice;
+}
+
+} // namespace fencecam::client
