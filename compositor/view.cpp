@@ -37,7 +37,8 @@ void View::handle_commit() {
     if (toplevel_->base->initial_commit) {
         configured_.reset();
         bool alone = false;
-        place(server_.tile_for_new_view(alone), alone);
+        const wlr_box box = server_.tile_for_new_view(alone);
+        place(box, alone);
     }
 }
 
@@ -48,6 +49,8 @@ void View::place(const wlr_box &box, bool alone) {
         return;
     }
     configured_ = wanted;
+    wlr_log(WLR_INFO, "view %s: %dx%d %s", toplevel_->title ? toplevel_->title : "(untitled)",
+            box.width, box.height, alone ? "fullscreen" : "tiled");
     // Fullscreen alone, tiled on all four edges otherwise: either way the
     // client must not draw shadows or pick its own size.
     wlr_xdg_toplevel_set_fullscreen(toplevel_, alone);
