@@ -4,6 +4,23 @@
 
 namespace fencecam {
 
+namespace {
+
+// The toplevel a popup (or a popup's popup) belongs to.
+wlr_xdg_surface *root_of(wlr_xdg_popup *popup) {
+    wlr_xdg_surface *root = popup->base;
+    while (root->role == WLR_XDG_SURFACE_ROLE_POPUP && root->popup->parent) {
+        wlr_xdg_surface *parent = wlr_xdg_surface_try_from_wlr_surface(root->popup->parent);
+        if (!parent) {
+            break;
+        }
+        root = parent;
+    }
+    return root;
+}
+
+} // namespace
+
 void Popup::create(Server &server, wlr_xdg_popup *popup) {
     // The parent is a toplevel or another popup; both keep their scene tree
     // in the xdg surface's data. Anything else (no parent yet, another
@@ -25,6 +42,11 @@ Popup::Popup(Server &server, wlr_xdg_popup *popup)
     auto *parent_tree =
         static_cast<wlr_scene_tree *>(wlr_xdg_surface_try_from_wlr_surface(popup->parent)->data);
     popup_->base->data = wlr_scene_xdg_surface_create(parent_tree, popup_->base);
+    // Windows are tiled and never overlap, but a menu may reach into the
+    // next tile: its window goes above the others.
+    if (wlr_xdg_surface *root = root_of(popup_); root->data) {
+        wlr_scene_node_raise_to_top(&static_cast<wlr_scene_tree *>(root->data)->node);
+    }
     commit_.connect(&popup_->base->surface->events.commit, [this] { handle_commit(); });
     reposition_.connect(&popup_->events.reposition, [this] { unconstrain(); });
     destroy_.connect(&popup_->events.destroy, [this] { delete this; });
@@ -42,14 +64,7 @@ void Popup::handle_commit() {
 // coordinates: the toplevel's tree sits at its window geometry, the surface
 // that much up and left of it.
 void Popup::unconstrain() {
-    wlr_xdg_surface *root = popup_->base;
-    while (root->role == WLR_XDG_SURFACE_ROLE_POPUP && root->popup->parent) {
-        wlr_xdg_surface *parent = wlr_xdg_surface_try_from_wlr_surface(root->popup->parent);
-        if (!parent) {
-            break;
-        }
-        root = parent;
-    }
+    wlr_xdg_surface *root = root_of(popup_);
     int lx = 0;
     int ly = 0;
     if (root->data) {

@@ -175,22 +175,44 @@ void Server::remove_view(View *view) {
     arrange_views();
 }
 
+namespace {
+
+// The first output's box: a kiosk shows its windows there. Empty (and
+// windows choose their own size) until an output appears.
+std::vector<wlr_box> tile_boxes(const Server &server, size_t count) {
+    wlr_box area{};
+    if (Output *output = server.first_output()) {
+        wlr_output_layout_get_box(server.output_layout, output->wlr(), &area);
+    }
+    std::vector<wlr_box> boxes;
+    for (const Tile &t : tile({area.x, area.y, area.width, area.height}, count)) {
+        boxes.push_back({t.x, t.y, t.width, t.height});
+    }
+    return boxes;
+}
+
+} // namespace
+
 void Server::arrange_views() {
-    std::vector<View *> tiled;
+    std::vector<View *> mapped;
     for (const auto &view : views_) {
-        if (view->takes_tile()) {
-            tiled.push_back(view.get());
+        if (view->mapped()) {
+            mapped.push_back(view.get());
         }
     }
-    wlr_box area{};
-    if (Output *output = first_output()) {
-        wlr_output_layout_get_box(output_layout, output->wlr(), &area);
+    const auto boxes = tile_boxes(*this, mapped.size());
+    for (size_t i = 0; i < mapped.size(); ++i) {
+        mapped[i]->place(boxes[i], mapped.size() == 1);
     }
-    const auto tiles = tile({area.x, area.y, area.width, area.height}, tiled.size());
-    for (size_t i = 0; i < tiled.size(); ++i) {
-        const Tile &t = tiles[i];
-        tiled[i]->place({t.x, t.y, t.width, t.height}, tiled.size() == 1);
+}
+
+wlr_box Server::tile_for_new_view(bool &alone) const {
+    size_t mapped = 0;
+    for (const auto &view : views_) {
+        mapped += view->mapped();
     }
+    alone = mapped == 0;
+    return tile_boxes(*this, mapped + 1).back();
 }
 
 void Server::focus_last_view() {

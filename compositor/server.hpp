@@ -66,10 +66,13 @@ class Server {
     void schedule_commits();
     void remove_output(Output *output);
     void remove_view(View *view);
-    // Places every window that takes a tile: alone, fullscreen on the first
-    // output; several, tiled across it. After every map, unmap and destroy,
-    // and whenever the output's size changes.
+    // Places every mapped window: alone, fullscreen on the first output;
+    // several, tiled across it. After every map, unmap and destroy, and
+    // whenever the output's size changes.
     void arrange_views();
+    // The tile a window about to map will get (the last one, with the
+    // mapped windows before it); `alone` when it will be the only one.
+    wlr_box tile_for_new_view(bool &alone) const;
     // Keyboard focus to the topmost mapped window left, if any.
     void focus_last_view();
 

@@ -32,12 +32,13 @@ void View::handle_commit() {
     scanout_.watch_tree(scene_tree_);
     frames_.watch_tree(scene_tree_);
     // The client's first commit (again after an unmap) asks for a
-    // configure: the view takes a tile now, so it is sized for the place it
-    // will have once mapped, and the others make room.
+    // configure: the size of the tile it will get once mapped. The other
+    // windows make room when it maps, not for a window that may never show.
     if (toplevel_->base->initial_commit) {
-        awaiting_map_ = true;
         configured_.reset();
-        server_.arrange_views();
+        bool alone = false;
+        const wlr_box box = server_.tile_for_new_view(alone);
+        place(box, alone);
     }
 }
 
@@ -48,6 +49,8 @@ void View::place(const wlr_box &box, bool alone) {
         return;
     }
     configured_ = wanted;
+    wlr_log(WLR_INFO, "view %s: %dx%d %s", toplevel_->title ? toplevel_->title : "(untitled)",
+            box.width, box.height, alone ? "fullscreen" : "tiled");
     // Fullscreen alone, tiled on all four edges otherwise: either way the
     // client must not draw shadows or pick its own size.
     wlr_xdg_toplevel_set_fullscreen(toplevel_, alone);
@@ -58,7 +61,6 @@ void View::place(const wlr_box &box, bool alone) {
 
 void View::handle_map() {
     mapped_ = true;
-    awaiting_map_ = false;
     const char *title = toplevel_->title ? toplevel_->title : "(untitled)";
     wlr_log(WLR_INFO, "view mapped: %s", title);
     scanout_.rename(std::string("view ") + title);
@@ -68,7 +70,6 @@ void View::handle_map() {
 
 void View::handle_unmap() {
     mapped_ = false;
-    awaiting_map_ = false;
     server_.arrange_views();
     server_.focus_last_view();
 }

@@ -22,8 +22,6 @@ class View {
     View(const View &) = delete;
     View &operator=(const View &) = delete;
 
-    // Whether the view takes a tile: mapped, or configured and about to map.
-    bool takes_tile() const { return mapped_ || awaiting_map_; }
     bool mapped() const { return mapped_; }
     wlr_surface *surface() const { return toplevel_->base->surface; }
 
@@ -42,7 +40,6 @@ class View {
     wlr_xdg_toplevel *toplevel_;
     wlr_scene_tree *scene_tree_;
     bool mapped_ = false;
-    bool awaiting_map_ = false;
     // The last size and state sent, so a re-arrange that changes nothing
     // sends no configure.
     struct Configured {

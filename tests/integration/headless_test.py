@@ -177,6 +177,11 @@ class Headless(unittest.TestCase):
                     os.path.join(OUT_DIR, "nested-resized.ppm"),
                     lambda image: fills(image, 0, 0, 320, 480) and fills(image, 320, 0, 640, 480),
                     timeout=30)
+                deadline = time.monotonic() + 30
+                while "view simple-shm: 320x480 fullscreen" not in logs():
+                    if time.monotonic() > deadline:
+                        raise AssertionError("the inner client was not resized with its output")
+                    time.sleep(0.1)
             except AssertionError as error:
                 raise AssertionError(str(error) + logs()) from None
             inner.send_signal(subprocess.signal.SIGTERM)

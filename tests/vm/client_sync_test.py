@@ -20,9 +20,11 @@ import harness  # noqa: E402
 OUT_DIR = os.environ.get("FENCECAM_TEST_OUT", os.path.join(harness.build_dir(), "test-out", "vm"))
 MODE = "640x480"
 BLUE, GREEN, RED = (0, 0, 255), (0, 255, 0), (255, 0, 0)
-# A point of the fullscreen fence client that weston-simple-shm (250x250,
-# top left) never covers.
-PROBE = (500, 400)
+# A point of the fence client, alone (fullscreen) or with weston-simple-shm
+# beside it: two windows share the output side by side, the first one on
+# the left.
+PROBE = (160, 400)
+SHM_X = 320  # where the second window's half starts
 # fencecam's --client-fence-timeout. Tests that hold a fence on purpose
 # (screenshots, a sleep, then signal) get a bound that no host load reaches
 # (on a busy 2-core TCG host the hold has taken more than the default 5 s);
@@ -123,7 +125,8 @@ class ClientSync(unittest.TestCase):
             self.wait_for_probe(comp, "implicit-blue", BLUE)
             comp.start_client("weston-simple-shm")
             comp.wait_for_screen(os.path.join(OUT_DIR, "implicit-shm.ppm"),
-                                 lambda image: not harness.near(image.pixel(125, 125), BLUE),
+                                 lambda image: harness.near(image.pixel(*PROBE), BLUE) and
+                                 not harness.near(image.pixel(SHM_X + 160, 240), BLUE),
                                  timeout=60)
 
             started = time.monotonic()
@@ -140,10 +143,10 @@ class ClientSync(unittest.TestCase):
             for image in (first, second):
                 self.assertTrue(harness.near(image.pixel(*PROBE), BLUE),
                                 f"unsignalled frame shown: {image.pixel(*PROBE)}")
-            shm_first = first.region_colors(20, 20, 230, 230)
-            shm_second = second.region_colors(20, 20, 230, 230)
-            self.assertNotEqual([first.pixel(x, 125) for x in range(20, 230)],
-                                [second.pixel(x, 125) for x in range(20, 230)],
+            shm_first = first.region_colors(SHM_X + 40, 100, SHM_X + 280, 380)
+            shm_second = second.region_colors(SHM_X + 40, 100, SHM_X + 280, 380)
+            self.assertNotEqual([first.pixel(x, 240) for x in range(SHM_X + 40, SHM_X + 280)],
+                                [second.pixel(x, 240) for x in range(SHM_X + 40, SHM_X + 280)],
                                 "weston-simple-shm stopped animating while a fence was held")
             self.assertTrue(shm_first and shm_second)
 
@@ -222,6 +225,16 @@ class ClientSync(unittest.TestCase):
             # which is no leak and must be in the count before.
             for c in (RED, GREEN, RED, BLUE):
                 good.do("show " + color(c))
+            # A second window beside it once, for what fencecam keeps from
+            # then on: the output's buffers to composite into, and the good
+            # client's dma-buf feedback as a tiled window.
+            beside = FenceClient(comp, "implicit", "hostile-beside")
+            beside.do("show " + color(GREEN))
+            comp.wait_for_screen(os.path.join(OUT_DIR, "hostile-beside.ppm"),
+                                 lambda image: harness.near(image.pixel(SHM_X + 160, 240), GREEN),
+                                 timeout=60)
+            beside.process.kill()
+            beside.process.wait(timeout=10)
             self.wait_for_probe(comp, "hostile-blue", BLUE)
             fds_before = fd_count(comp.process.pid)
             targets_before = fd_targets(comp.process.pid)
