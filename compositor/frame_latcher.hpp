@@ -7,7 +7,7 @@
 //        ^                                                         |
 //        +---- requeue <-- released (the scene stopped reading) <--+
 //
-// and the latcher enforces the rules of the brief:
+// and the latcher enforces five rules:
 //  1. A slot is latched only once its completion is proved: its fence has
 //     signalled (fence and explicit modes) or DQBUF returned it (dqbuf mode).
 //  2. A fence that signals an error, or a buffer DQBUF flags as an error, is

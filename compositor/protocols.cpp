@@ -17,7 +17,7 @@ namespace fencecam {
 namespace {
 
 // How long a client's commit may wait for its buffer's fences before the
-// client is disconnected (rule 3 of the brief, for client surfaces):
+// client is disconnected (a late fence never blocks anything else):
 // --client-fence-timeout, 5 s unless told (see options.hpp).
 std::chrono::milliseconds client_fence_timeout(const Server &server) {
     return std::chrono::milliseconds(server.options().client_fence_timeout_ms);
@@ -98,7 +98,7 @@ void create_protocols(Server &server) {
 
     // Client buffers are shown only once their producer has signalled
     // them: implicit write fences for linux-dmabuf, acquire points for
-    // linux-drm-syncobj (rule 6 of the brief).
+    // linux-drm-syncobj.
     create_linux_dmabuf(server);
     create_implicit_sync_waiter(compositor, server.loop, client_fence_timeout(server));
     create_linux_drm_syncobj(server, compositor);

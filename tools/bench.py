@@ -40,7 +40,7 @@ frames committed before their completion stamp (ahead: most; "-" for the
 built-in camera, which has no commits),
 completion-to-present latency (mean, p50, p99, nearest rank), its ratio to
 GStreamer's, and the compositor's CPU time (all its threads, from
-/proc/PID/stat) per presented frame. Then the brief's targets: built-in
+/proc/PID/stat) per presented frame. Then the latency targets: built-in
 camera on direct scanout, mean <= 0.6 T + 1 ms, p99 <= T + 2 ms (T = 16.7
 ms), and at most half of GStreamer's.
 
@@ -62,7 +62,7 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 MODE = "640x480@60"
 WIDTH, HEIGHT = 640, 480
-REFRESH_NS = 16_700_000  # T in the brief's targets
+REFRESH_NS = 16_700_000  # T in the latency targets
 WARMUP_S = 3
 VIVID_STAMP = "/sys/module/vivid/parameters/stamp_completion_time"
 

@@ -1,4 +1,4 @@
-"""Client surfaces get the built-in camera's guarantee (rule 6 of the brief):
+"""Client surfaces get the built-in camera's guarantee:
 a dma-buf commit is shown only once its producer's fence has signalled, a
 late fence freezes nothing else, and a hostile client hurts only itself.
 

@@ -2,7 +2,7 @@
 vivid loaded with release_fences=1, so every queued camera buffer carries a
 vb2 release fence. Runs inside `FENCECAM_VB2_FENCES=1 tools/vm`.
 
-The rules of the brief, checked end to end:
+The latcher's rules, checked end to end:
   1. every latched frame was latched at or after its fence's signal time;
   2. an errored frame (vivid's error injection: a fence signalled -EIO) is
      never shown;
