@@ -34,7 +34,6 @@ class DeadlineTimer {
         spec.it_value.tv_nsec = when_ns % 1'000'000'000;
         timerfd_settime(fd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr);
         armed_ = true;
-        when_ns_ = when_ns;
     }
     void disarm() {
         itimerspec spec{};
@@ -42,7 +41,6 @@ class DeadlineTimer {
         armed_ = false;
     }
     bool armed() const { return armed_; }
-    int64_t when_ns() const { return when_ns_; }
 
   private:
     void fire() {
@@ -58,7 +56,6 @@ class DeadlineTimer {
     std::function<void()> callback_;
     EventSource watch_; // after fd_: removed from the loop before the fd closes
     bool armed_ = false;
-    int64_t when_ns_ = 0;
 };
 
 } // namespace fencecam

@@ -1,5 +1,5 @@
 // The renderer's EGL context, current for the lifetime of this object, and
-// whatever was current before restored afterwards. For the brief GL work
+// whatever was current before restored afterwards. For the short GL work
 // fencecam does in wlroots' own context outside a render pass: the HUD's
 // drawing, a limit query.
 #pragma once

@@ -118,7 +118,6 @@ void Output::schedule_commit() {
 }
 
 void Output::book(int64_t target_ns) {
-    deadline_target_ns_ = target_ns;
     deadline_.arm_at(clock_.deadline(target_ns));
 }
 

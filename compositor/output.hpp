@@ -54,7 +54,6 @@ class Output {
 
     FrameClock clock_;
     DeadlineTimer deadline_;
-    int64_t deadline_target_ns_ = 0;
     // The deadline passed while a flip was still pending: commit as soon as
     // it completes.
     bool commit_at_frame_ = false;

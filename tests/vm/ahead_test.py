@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 import harness  # noqa: E402
 from camera_client_test import OUT_DIR, MODE, camera_client_binary, vivid  # noqa: E402
+from compositor_vm_test import vivid_control  # noqa: E402
 
 SUMMARY = re.compile(
     r"fencecam-camera: (\d+) frames presented \((\d+) zero-copy\), (\d+) discarded; "
@@ -33,8 +34,11 @@ SUMMARY = re.compile(
 STAMP = "/sys/module/vivid/parameters/stamp_completion_time"
 
 
-def vivid_control(name, value):
-    subprocess.run(["v4l2-ctl", "-d", vivid(), "-c", f"{name}={value}"], check=True, timeout=20)
+def wait_until_committing_ahead(test, client_log):
+    deadline = time.monotonic() + 60
+    while "committing ahead" not in client_log():
+        test.assertLess(time.monotonic(), deadline, client_log())
+        time.sleep(0.1)
 
 
 def summary_of(output):
@@ -143,10 +147,7 @@ class Ahead(unittest.TestCase):
         the compositor reads after the camera failed the frame looks complete
         (docs/ahead-commits.md): that case is measured, not asserted."""
         def inject_errors(comp, client, client_log):
-            deadline = time.monotonic() + 60
-            while "committing ahead" not in client_log():
-                self.assertLess(time.monotonic(), deadline, client_log())
-                time.sleep(0.1)
+            wait_until_committing_ahead(self, client_log)
             time.sleep(0.5)
             for _ in range(10):
                 vivid_control("inject_v4l2_buf_flag_error", 1)
@@ -171,10 +172,7 @@ class Ahead(unittest.TestCase):
         the camera does. Then vivid's "Disconnect": the client says so in one
         line and exits; fencecam keeps running."""
         def stall_then_unplug(comp, client, client_log):
-            deadline = time.monotonic() + 60
-            while "committing ahead" not in client_log():
-                self.assertLess(time.monotonic(), deadline, client_log())
-                time.sleep(0.1)
+            wait_until_committing_ahead(self, client_log)
             time.sleep(1)
             vivid_control("percentage_of_dropped_buffers", 100)
             try:

@@ -39,8 +39,21 @@ def set_vivid_format(fourcc="XR24"):
                    check=True, timeout=20, stdout=subprocess.DEVNULL)
 
 
-def vivid_ctl(name, value):
+def vivid_control(name, value):
     subprocess.run(["v4l2-ctl", "-d", vivid(), "-c", f"{name}={value}"], check=True, timeout=20)
+
+
+def wait_for_outage_and_return(comp, path_prefix, point, resume):
+    """A stalled camera: the watchdog's line, then "no signal" at `point`;
+    then `resume()` the camera, and its picture comes back."""
+    comp.wait_for_log("camera stalled", timeout=30)
+    comp.wait_for_screen(path_prefix + "-no-signal.ppm",
+                         lambda image: harness.near(image.pixel(*point), harness.NO_SIGNAL),
+                         timeout=10)
+    resume()
+    comp.wait_for_screen(path_prefix + "-back.ppm",
+                         lambda image: not harness.near(image.pixel(*point), harness.NO_SIGNAL),
+                         timeout=30)
 
 
 def camera_pixel_mappings(pid):
@@ -228,19 +241,14 @@ class OnVkms(unittest.TestCase):
             with harness.Compositor("--camera", vivid(), "--mode", MODE, backend="drm",
                                     log_path=self.log("watchdog-dqbuf")) as comp:
                 comp.wait_for_log("camera on ", timeout=60)
-                vivid_ctl("percentage_of_dropped_buffers", 100)
-                comp.wait_for_log("camera stalled", timeout=30)
-                comp.wait_for_screen(os.path.join(OUT_DIR, "watchdog-no-signal.ppm"),
-                                     lambda image: harness.near(image.pixel(320, 240),
-                                                                harness.NO_SIGNAL), timeout=10)
-                vivid_ctl("percentage_of_dropped_buffers", 0)
-                comp.wait_for_screen(os.path.join(OUT_DIR, "watchdog-back.ppm"),
-                                     lambda image: not harness.near(image.pixel(320, 240),
-                                                                    harness.NO_SIGNAL), timeout=30)
+                vivid_control("percentage_of_dropped_buffers", 100)
+                wait_for_outage_and_return(
+                    comp, os.path.join(OUT_DIR, "watchdog"), (320, 240),
+                    lambda: vivid_control("percentage_of_dropped_buffers", 0))
                 self.assertEqual(comp.terminate(), 0, comp.log_text())
                 log = comp.log_text()
         finally:
-            vivid_ctl("percentage_of_dropped_buffers", 0)
+            vivid_control("percentage_of_dropped_buffers", 0)
         self.assertEqual(log.count("camera stalled"), 1, "said once per outage:\n" + log)
         self.assertNotIn("camera lost", log)
         summary = harness.camera_summary(log)

@@ -23,15 +23,12 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 import harness  # noqa: E402
 from compositor_vm_test import (  # noqa: E402
-    MODE, OUT_DIR, hud_text_pixels, set_vivid_format, vivid)
+    MODE, OUT_DIR, hud_text_pixels, set_vivid_format, vivid, vivid_control,
+    wait_for_outage_and_return)
 
 
 # vkms' refresh period at 640x480@59.94.
 REFRESH_NS = 16_683_350
-
-
-def vivid_control(name, value):
-    subprocess.run(["v4l2-ctl", "-d", vivid(), "-c", f"{name}={value}"], check=True, timeout=20)
 
 
 def read_stats(path):
@@ -154,14 +151,9 @@ class FenceMode(unittest.TestCase):
                                  "the last camera frame stays on screen")
             finally:
                 pointer.close()
-            comp.wait_for_log("camera stalled", timeout=30)
-            comp.wait_for_screen(os.path.join(OUT_DIR, "fence-stall-no-signal.ppm"),
-                                 lambda image: harness.near(image.pixel(600, 20),
-                                                            harness.NO_SIGNAL), timeout=10)
-            vivid_control("percentage_of_dropped_buffers", 0)
-            comp.wait_for_screen(os.path.join(OUT_DIR, "fence-stall-back.ppm"),
-                                 lambda image: not harness.near(image.pixel(600, 20),
-                                                                harness.NO_SIGNAL), timeout=30)
+            wait_for_outage_and_return(
+                comp, os.path.join(OUT_DIR, "fence-stall"), (600, 20),
+                lambda: vivid_control("percentage_of_dropped_buffers", 0))
 
         try:
             summary, _, log = self.run_camera("fence-stall", 1, during=stall,
