@@ -296,26 +296,27 @@ void CameraSource::measure_rate() {
 SyncMode CameraSource::choose_sync_mode(std::vector<UniqueFd> &fences, std::string &why) {
     // The evidence named in the log is a pending fence if there is one: a
     // fence that signalled already (the first frame can be that quick) has
-    // left the dma-buf, which then exports a stub.
-    int evidence_fd = -1;
+    // left the dma-buf, which then exports a stub. A signalled fence also
+    // loses its names (the kernel reports "detached-driver"), so each
+    // fence's names are read before its status: names read from a fence
+    // that is still pending afterwards are its own.
+    std::string names;
     bool pending = false;
     for (unsigned slot = 0; slot < buffers_.size(); ++slot) {
         fences.push_back(export_fence(slot));
         if (!fences.back()) {
             continue;
         }
+        std::vector<std::string> these_names = sync_file_fence_names(fences.back().get());
         bool this_pending =
             read_sync_file(fences.back().get()).status == FenceState::Status::pending;
-        if (evidence_fd < 0 || (this_pending && !pending)) {
-            evidence_fd = fences.back().get();
+        if (names.empty() || (this_pending && !pending)) {
+            names.clear();
+            for (const std::string &name : these_names) {
+                names += (names.empty() ? "" : ", ") + name;
+            }
         }
         pending = pending || this_pending;
-    }
-    std::string names;
-    if (evidence_fd >= 0) {
-        for (const std::string &name : sync_file_fence_names(evidence_fd)) {
-            names += (names.empty() ? "" : ", ") + name;
-        }
     }
     std::string evidence = pending
                                ? "the kernel attaches release fences (unsignalled fence after QBUF"
