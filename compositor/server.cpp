@@ -126,14 +126,24 @@ void Server::run() {
     wl_display_run(display);
 }
 
-void Server::handle_action(Action action) {
-    switch (action) {
+void Server::handle_action(const KeyAction &action) {
+    switch (action.action) {
     case Action::quit:
         wlr_log(WLR_INFO, "quit key pressed");
         terminate();
         break;
     case Action::toggle_hud:
         hud->toggle();
+        break;
+    case Action::switch_vt:
+        // Only a session on a VT (DRM backend through libseat) has VTs;
+        // nested or headless, the chord does nothing. The session pauses
+        // our outputs and input until we are switched back to.
+        if (!session) {
+            wlr_log(WLR_INFO, "no VT to switch to: not a session on a VT");
+        } else if (!wlr_session_change_vt(session, action.vt)) {
+            wlr_log(WLR_ERROR, "cannot switch to VT %u", action.vt);
+        }
         break;
     }
 }

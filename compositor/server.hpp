@@ -77,7 +77,7 @@ class Server {
     void focus_last_view();
 
     // What a compositor key binding asks for (see keybindings.hpp).
-    void handle_action(Action action);
+    void handle_action(const KeyAction &action);
 
   private:
     explicit Server(const Options &options);

@@ -157,7 +157,7 @@ class Headless(unittest.TestCase):
             with open(inner_log_path, "w") as inner_log:
                 inner = subprocess.Popen(
                     [harness.fencecam_binary(), "--no-camera", "--socket", "fencecam-inner",
-                     "-v", "--", "weston-simple-shm"],
+                     "-V", "--", "weston-simple-shm"],
                     env=dict(outer.env, **inner_env), stdout=inner_log, stderr=subprocess.STDOUT)
             outer.clients.append(inner)
 
@@ -193,7 +193,7 @@ class Headless(unittest.TestCase):
         out = os.path.join(OUT_DIR, "client-sigmask.txt")
         if os.path.exists(out):
             os.remove(out)
-        with harness.Compositor("--no-camera", "--", "sh", "-c",
+        with harness.Compositor("--no-camera", "--keep-running", "--", "sh", "-c",
                                 f"grep SigBlk /proc/self/status > {out}.part && "
                                 f"mv {out}.part {out}") as comp:
             deadline = time.monotonic() + 20
@@ -204,10 +204,57 @@ class Headless(unittest.TestCase):
             blocked = int(status.read().split()[1], 16)
         self.assertEqual(blocked, 0, f"the client starts with signals blocked: {blocked:#x}")
 
+    def test_command_exit_status_becomes_fencecam_s(self):
+        """fencecam -- COMMAND ends when COMMAND does, with its exit status
+        (128 + N when signal N killed it), and says so in one line."""
+        for script, status, words in [("exit 3", 3, "exited with status 3"),
+                                      ("kill -KILL $$", 137, "was killed by signal 9 (Killed)"),
+                                      ("exit 0", 0, "exited with status 0")]:
+            with harness.Compositor("--no-camera", "--", "sh", "-c", script) as comp:
+                self.assertEqual(comp.process.wait(timeout=30), status, comp.log_text())
+                self.assertIn(f"fencecam: 'sh' {words}; exiting with status {status}\n",
+                              comp.log_text())
+
+    def test_keep_running_outlives_command(self):
+        with harness.Compositor("--no-camera", "--keep-running", "--", "sh", "-c",
+                                "exit 5") as comp:
+            comp.wait_for_log("fencecam: 'sh' exited with status 5; staying up (--keep-running)",
+                              timeout=30)
+            # Still serving clients.
+            comp.start_client("weston-simple-shm")
+            comp.wait_for_log("view mapped", timeout=30)
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+
+    def test_command_does_not_outlive_fencecam(self):
+        """Stopped with SIGTERM, fencecam exits 0 and takes COMMAND with it."""
+        pid_file = os.path.join(OUT_DIR, f"command-{os.getpid()}.pid")
+        with harness.Compositor("--no-camera", "--", "sh", "-c",
+                                f"echo $$ > {pid_file}.part && mv {pid_file}.part {pid_file} "
+                                "&& exec sleep 600") as comp:
+            deadline = time.monotonic() + 20
+            while not os.path.exists(pid_file) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            with open(pid_file) as f:
+                pid = int(f.read())
+            os.remove(pid_file)
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+        self.assertFalse(os.path.exists(f"/proc/{pid}"), "COMMAND outlived fencecam")
+
     def test_sigint_exits_cleanly(self):
         with harness.Compositor() as comp:
             comp.process.send_signal(subprocess.signal.SIGINT)
             self.assertEqual(comp.process.wait(timeout=20), 0, comp.log_text())
+
+    def test_help_names_keys_and_options(self):
+        result = subprocess.run([harness.fencecam_binary(), "--help"], capture_output=True,
+                                text=True, timeout=20)
+        self.assertEqual(result.returncode, 0)
+        for expected in ["Ctrl+Alt+BackSpace", "Ctrl+Alt+H", "Ctrl+Alt+F1..F12", "--no-quit-key",
+                         "--keep-running", "-v, --version", "-V, --verbose", "-d, --debug"]:
+            self.assertIn(expected, result.stdout)
+        version = subprocess.run([harness.fencecam_binary(), "-v"], capture_output=True,
+                                 text=True, timeout=20)
+        self.assertRegex(version.stdout, r"^fencecam \d+\.\d+\.\d+ \(wlroots 0\.20\.")
 
     def test_unknown_option_is_one_line(self):
         result = subprocess.run([harness.fencecam_binary(), "--frobnicate"],
