@@ -2,8 +2,11 @@
 
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -117,6 +120,83 @@ class Headless(unittest.TestCase):
             self.assertLess(frame["latched_ns"], frame["present_ns"])
         sequences = [f["sequence"] for f in frames]
         self.assertEqual(sequences, sorted(sequences))
+
+    def test_hostile_client_name_is_escaped_json(self):
+        """A client's name in --stats is its executable's, which anyone can
+        choose: quotes, a backslash, a newline, a byte that is not UTF-8.
+        Every line still parses as one JSON record, with the name intact
+        (the stray byte as U+FFFD)."""
+        stats_path = os.path.join(OUT_DIR, "hostile-stats.jsonl")
+        link_dir = tempfile.mkdtemp(prefix="fencecam-hostile-")
+        hostile = os.path.join(link_dir.encode(), b'e"v\\il\n\xff')
+        os.symlink(shutil.which("weston-simple-shm"), hostile)
+        try:
+            with harness.Compositor("--no-camera", "--mode", "320x240", "--stats",
+                                    stats_path) as comp:
+                comp.start_client(hostile)
+                comp.wait_for_screen(os.path.join(OUT_DIR, "hostile.ppm"), shows_client,
+                                     timeout=30)
+                time.sleep(1)
+                self.assertEqual(comp.terminate(), 0, comp.log_text())
+        finally:
+            shutil.rmtree(link_dir)
+        with open(stats_path, "rb") as stats:
+            lines = stats.read().decode("utf-8").splitlines()
+        frames = [json.loads(line) for line in lines]
+        self.assertGreater(len(frames), 5)
+        for frame in frames:
+            self.assertRegex(frame["source"], '^client e"v\\\\il\n\ufffd \\(pid \\d+\\)$')
+
+    def test_long_run_summary_is_bounded(self):
+        """SIGUSR1 prints the summary of a running session. Past 4096 frames
+        its percentiles come from a uniform sample of 4096: the memory behind
+        it stops growing, however long the session runs."""
+        # A tiny output refreshed at 1 kHz: thousands of client commits a
+        # second, each one a record.
+        with harness.Compositor("--no-camera", "--mode", "64x64@1000") as comp:
+            comp.start_client("weston-simple-shm")
+            deadline = time.monotonic() + 90
+            latched = 0
+            while latched <= 5000:
+                self.assertLess(time.monotonic(), deadline, comp.log_text()[-2000:])
+                time.sleep(1)
+                printed = comp.count_in_log("fencecam: stats: ")
+                comp.process.send_signal(signal.SIGUSR1)
+                comp.wait_for_count("fencecam: stats: ", printed + 1, timeout=10)
+                last = comp.log_text().rsplit("fencecam: stats: ", 1)[1].splitlines()[0]
+                latched = int(last.split()[0])
+            self.assertIn("; percentiles from a uniform sample of 4096 frames", last)
+            self.assertRegex(last, r"ready->present mean \d+\.\d+ p50 \d+\.\d+ p99 \d+\.\d+ ms")
+            self.assertIsNone(comp.process.poll())
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+
+    def test_sighup_reopens_the_stats_file(self):
+        """Log rotation: the file is moved away, SIGHUP, and records go to a
+        new file at the same path; the moved one keeps what it had."""
+        stats_path = os.path.join(OUT_DIR, f"rotated-{os.getpid()}.jsonl")
+        with harness.Compositor("--no-camera", "--mode", "64x64", "--stats", stats_path) as comp:
+            comp.start_client("weston-simple-shm")
+            deadline = time.monotonic() + 30
+            while not (os.path.exists(stats_path) and os.path.getsize(stats_path) > 0):
+                self.assertLess(time.monotonic(), deadline, comp.log_text())
+                time.sleep(0.1)
+            os.rename(stats_path, stats_path + ".1")
+            comp.process.send_signal(signal.SIGHUP)
+            comp.wait_for_log("fencecam: SIGHUP: reopened " + stats_path, timeout=10)
+            deadline = time.monotonic() + 30
+            while not (os.path.exists(stats_path) and os.path.getsize(stats_path) > 0):
+                self.assertLess(time.monotonic(), deadline, comp.log_text())
+                time.sleep(0.1)
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+        sequences = []
+        for path in [stats_path + ".1", stats_path]:
+            with open(path) as f:
+                frames = [json.loads(line) for line in f]
+            self.assertTrue(frames, path)
+            sequences.append([frame["sequence"] for frame in frames])
+            os.remove(path)
+        # The new file carries on where the old one stopped.
+        self.assertLess(sequences[0][-1], sequences[1][0])
 
     def test_no_camera_shows_background(self):
         with harness.Compositor("--no-camera", "--mode", "320x240") as comp:
