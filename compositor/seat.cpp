@@ -1,5 +1,7 @@
 #include "seat.hpp"
 
+#include <set>
+
 #include "keybindings.hpp"
 #include "server.hpp"
 
@@ -34,7 +36,13 @@ class Seat::Keyboard {
 
   private:
     void handle_key(wlr_keyboard_key_event *event) {
+        // A key that ran a binding is ours until it is released: its client
+        // never saw it pressed, so it must not see it released either.
         if (event->state == WL_KEYBOARD_KEY_STATE_PRESSED && run_binding(event->keycode)) {
+            bound_keys_.insert(event->keycode);
+            return;
+        }
+        if (event->state == WL_KEYBOARD_KEY_STATE_RELEASED && bound_keys_.erase(event->keycode)) {
             return;
         }
         wlr_seat_set_keyboard(seat_.seat_, keyboard_);
@@ -48,8 +56,9 @@ class Seat::Keyboard {
         const xkb_keysym_t *keysyms;
         int count = xkb_state_key_get_syms(keyboard_->xkb_state, keycode + 8, &keysyms);
         uint32_t modifiers = wlr_keyboard_get_modifiers(keyboard_);
+        const BindingOptions options{.quit_key = seat_.server_.options().quit_key};
         for (int i = 0; i < count; ++i) {
-            if (auto action = find_binding(keysyms[i], modifiers)) {
+            if (auto action = find_binding(keysyms[i], modifiers, options)) {
                 seat_.server_.handle_action(*action);
                 return true;
             }
@@ -59,6 +68,7 @@ class Seat::Keyboard {
 
     Seat &seat_;
     wlr_keyboard *keyboard_;
+    std::set<uint32_t> bound_keys_; // held down since they ran a binding
     Listener<> modifiers_;
     Listener<wlr_keyboard_key_event> key_;
     Listener<> destroy_;

@@ -109,7 +109,7 @@ class Compositor:
         self.env.pop("WAYLAND_DISPLAY", None)
         self.env.pop("DISPLAY", None)
         self.env.update(env or {})
-        self.args = [fencecam_binary(), "--socket", self.socket, "-v", *args]
+        self.args = [fencecam_binary(), "--socket", self.socket, "-V", *args]
         # The live logs stay in the runtime dir (tmpfs in the VM, where the
         # checkout is a 9p mount that a concurrent reader may see with holes);
         # copies go to the requested paths at exit.
@@ -283,6 +283,10 @@ class UinputPointer(UinputDevice):
         self._event(self.EV_SYN, 0, 0)
 
 
+# Linux input key codes (linux/input-event-codes.h).
+KEY_ESC, KEY_BACKSPACE, KEY_LEFTCTRL, KEY_A, KEY_H, KEY_LEFTALT = 1, 14, 29, 30, 35, 56
+
+
 class UinputKeyboard(UinputDevice):
     NAME = "fencecam test keyboard"
 
@@ -290,6 +294,22 @@ class UinputKeyboard(UinputDevice):
         super().__init__(self.NAME, keys=keys)
 
     def tap(self, key):
-        for value in (1, 0):
+        self.chord(key)
+
+    def chord(self, *keys):
+        """Presses the keys in order and releases them in reverse, as a
+        person types Ctrl+Alt+H."""
+        for key, value in [(key, 1) for key in keys] + [(key, 0) for key in reversed(keys)]:
             self._event(self.EV_KEY, key, value)
             self._event(self.EV_SYN, 0, 0)
+
+    # fencecam's own keys (keybindings.cpp).
+    def press_hud_key(self):
+        self.chord(KEY_LEFTCTRL, KEY_LEFTALT, KEY_H)
+
+    def press_quit_key(self):
+        self.chord(KEY_LEFTCTRL, KEY_LEFTALT, KEY_BACKSPACE)
+
+    @staticmethod
+    def binding_keys():
+        return [KEY_LEFTCTRL, KEY_LEFTALT, KEY_H, KEY_BACKSPACE]

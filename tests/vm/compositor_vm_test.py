@@ -17,8 +17,6 @@ import harness  # noqa: E402
 
 OUT_DIR = os.environ.get("FENCECAM_TEST_OUT", os.path.join(harness.build_dir(), "test-out", "vm"))
 MODE = "640x480"
-KEY_ESC = 1
-KEY_H = 35
 # The HUD's place on screen (hud.cpp, hud_layout.hpp).
 HUD_BOX = (8, 8, 328, 128)
 
@@ -127,17 +125,71 @@ class OnVkms(unittest.TestCase):
                 self.assertEqual(image.pixel(x, y), (255, 255, 255), f"pixel {x},{y}")
             self.assertEqual(comp.terminate(), 0, comp.log_text())
 
-    def test_escape_key_through_libinput_quits(self):
-        with harness.Compositor("--no-camera", "--mode", MODE, backend="drm",
-                                log_path=self.log("escape")) as comp:
-            keyboard = harness.UinputKeyboard([KEY_ESC])
+    def test_quit_key_through_libinput(self):
+        """Ctrl+Alt+BackSpace quits; with --no-quit-key it does not."""
+        with harness.Compositor("--no-camera", "--mode", MODE, "--no-quit-key", backend="drm",
+                                log_path=self.log("no-quit-key")) as comp:
+            keyboard = harness.UinputKeyboard(harness.UinputKeyboard.binding_keys())
             try:
                 comp.wait_for_log("input device: " + harness.UinputKeyboard.NAME, timeout=30)
-                keyboard.tap(KEY_ESC)
+                keyboard.press_quit_key()
+                time.sleep(2)
+                self.assertIsNone(comp.process.poll(), comp.log_text())
+            finally:
+                keyboard.close()
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+        with harness.Compositor("--no-camera", "--mode", MODE, backend="drm",
+                                log_path=self.log("quit-key")) as comp:
+            keyboard = harness.UinputKeyboard(harness.UinputKeyboard.binding_keys())
+            try:
+                comp.wait_for_log("input device: " + harness.UinputKeyboard.NAME, timeout=30)
+                keyboard.press_quit_key()
                 self.assertEqual(comp.process.wait(timeout=30), 0, comp.log_text())
             finally:
                 keyboard.close()
             self.assertIn("quit key pressed", comp.log_text())
+
+    def test_unbound_keys_reach_the_client(self):
+        """Escape and a bare h, which once were fencecam's, and Ctrl+Alt+A,
+        which has no binding, reach the focused client (wev prints every key
+        it gets); Ctrl+Alt+H stays fencecam's."""
+        with harness.Compositor("--no-camera", "--mode", MODE, backend="drm",
+                                log_path=self.log("unbound-keys")) as comp:
+            keyboard = harness.UinputKeyboard(
+                harness.UinputKeyboard.binding_keys() + [harness.KEY_ESC, harness.KEY_A])
+            wev_log = os.path.join(OUT_DIR, "unbound-keys-wev.log")
+            wev = comp.start_client("wev", log_path=wev_log)
+            try:
+                comp.wait_for_log("input device: " + harness.UinputKeyboard.NAME, timeout=30)
+                comp.wait_for_log("view mapped", timeout=30)
+                # wev takes keyboard focus when it maps; give it a moment
+                # to hear of the keyboard's keymap.
+                time.sleep(1)
+                keyboard.tap(harness.KEY_ESC)
+                keyboard.tap(harness.KEY_H)
+                keyboard.chord(harness.KEY_LEFTCTRL, harness.KEY_LEFTALT, harness.KEY_A)
+                keyboard.press_hud_key()
+                comp.wait_for_log("HUD shown", timeout=30)
+                time.sleep(1)
+            finally:
+                keyboard.close()
+            self.assertIsNone(comp.process.poll(), comp.log_text())
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+        wev.wait(timeout=10)
+        with open(wev_log, errors="replace") as f:
+            lines = f.read().splitlines()
+        # wev prints a key event's line, then its keysym's.
+        events = [(line, following.split("sym:")[1].split()[0])
+                  for line, following in zip(lines, lines[1:])
+                  if "wl_keyboard] key:" in line and "sym:" in following]
+        pressed = [sym for line, sym in events if "(pressed)" in line]
+        released = [sym for line, sym in events if "(released)" in line]
+        self.assertIn("Escape", pressed, lines)
+        self.assertIn("a", pressed, lines)
+        # The HUD's chord was fencecam's, press and release alike: the
+        # client saw Ctrl and Alt, and only the bare h.
+        self.assertEqual(pressed.count("h"), 1, lines)
+        self.assertEqual(released.count("h"), 1, lines)
 
     def check_builtin_camera_scanout(self, renderer):
         """Stock vivid: dqbuf mode detected and logged, frames advance and
@@ -175,13 +227,13 @@ class OnVkms(unittest.TestCase):
 
     def check_hud_over_camera(self, renderer):
         """--hud: the HUD is drawn over the camera (which is then composited);
-        h hides it and the camera goes back to direct scanout."""
+        Ctrl+Alt+H hides it and the camera goes back to direct scanout."""
         set_vivid_format()
         name = "hud-" + renderer
         with harness.Compositor("--hud", "--camera", vivid(), "--fps", "60", "--mode", MODE,
                                 backend="drm", renderer=renderer,
                                 log_path=self.log(name)) as comp:
-            keyboard = harness.UinputKeyboard([KEY_H])
+            keyboard = harness.UinputKeyboard(harness.UinputKeyboard.binding_keys())
             try:
                 painter = "GLES2 shaders" if renderer == "gles2" else "pixman"
                 comp.wait_for_log("HUD: drawn with " + painter, timeout=90)
@@ -193,7 +245,7 @@ class OnVkms(unittest.TestCase):
                                              timeout=90)
 
                 comp.wait_for_log("input device: " + harness.UinputKeyboard.NAME, timeout=30)
-                keyboard.tap(KEY_H)
+                keyboard.press_hud_key()
                 comp.wait_for_log("HUD hidden", timeout=30)
                 comp.wait_for_log(": direct scanout", timeout=90)
                 hidden = comp.screenshot(os.path.join(OUT_DIR, name + "-hidden.ppm"))
@@ -270,7 +322,7 @@ class OnVkms(unittest.TestCase):
             with open(inner_log_path, "w") as inner_log:
                 inner = subprocess.Popen(
                     [harness.fencecam_binary(), "--camera", vivid(), "--socket",
-                     "fencecam-inner", "-v"],
+                     "fencecam-inner", "-V"],
                     env=dict(outer.env, WLR_BACKENDS="wayland", WAYLAND_DISPLAY=outer.socket,
                              WLR_RENDERER="pixman"),
                     stdout=inner_log, stderr=subprocess.STDOUT)
