@@ -123,7 +123,16 @@ class Compositor:
         self.log = open(self.log_path, "w+")
         self.process = subprocess.Popen(self.args, env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT)
-        self.wait_for_log("running on WAYLAND_DISPLAY", timeout=30)
+        try:
+            # Generous: in the VM the first gles2 start reads llvmpipe (tens of
+            # MB) over 9p and compiles its shaders under TCG, 15-25 s on a
+            # loaded host; a hang still fails.
+            self.wait_for_log("running on WAYLAND_DISPLAY", timeout=90)
+        except BaseException:
+            # __exit__ does not run when __enter__ fails: a compositor left
+            # running here would hold the output for every later test.
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(self, *exc):

@@ -16,8 +16,10 @@ import sys
 import time
 import unittest
 
+sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 import harness  # noqa: E402
+from compositor_vm_test import set_vivid_defaults  # noqa: E402
 
 OUT_DIR = os.environ.get("FENCECAM_TEST_OUT", os.path.join(harness.build_dir(), "test-out", "vm"))
 MODE = "640x480"
@@ -163,6 +165,42 @@ class CameraClient(unittest.TestCase):
             self.assertNotIn("rejected", comp.log_text())
             self.assertEqual(comp.terminate(), 0, comp.log_text())
             print(f"\nhud: {summary.group(0)}", file=sys.stderr)
+
+    def test_defaults(self):
+        """A new user's run: vivid as it came up, fencecam with only
+        --no-camera (the output's preferred mode, not the camera's size) and
+        fencecam-camera with no flags at all. Its frames keep coming and the
+        picture is on screen."""
+        set_vivid_defaults()
+        name = "camera-client-defaults"
+        with harness.Compositor("--no-camera", backend="drm", renderer="gles2",
+                                log_path=os.path.join(OUT_DIR, name + ".log")) as comp:
+            log_path = os.path.join(comp.runtime_dir, "camera-client.log")
+            with open(log_path, "w") as log:
+                client = subprocess.Popen([camera_client_binary()], env=comp.client_env(),
+                                          stdout=log, stderr=subprocess.STDOUT)
+            comp.clients.append(client)
+            try:
+                image = comp.wait_for_screen(
+                    os.path.join(OUT_DIR, name + ".ppm"),
+                    lambda image: not harness.near(image.pixel(image.width // 2, image.height // 2),
+                                                   harness.BACKGROUND),
+                    timeout=120)
+                time.sleep(6)
+                self.assertIsNone(client.poll(), "fencecam-camera stopped")
+                client.send_signal(signal.SIGINT)
+                self.assertEqual(client.wait(timeout=30), 0)
+            finally:
+                shutil.copyfile(log_path, os.path.join(OUT_DIR, name + "-client.log"))
+            with open(log_path, errors="replace") as f:
+                log = f.read()
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+        self.assertIn(vivid(), log, "the first capture device is vivid's")
+        summary = SUMMARY.search(log)
+        self.assertIsNotNone(summary, "no summary line:\n" + log)
+        self.assertGreaterEqual(int(summary.group(1)), 15, summary.group(0))
+        print(f"\ndefaults on a {image.width}x{image.height} output: {summary.group(0)}",
+              file=sys.stderr)
 
     def test_bad_input(self):
         """No camera and no compositor: one line each, a non-zero exit."""

@@ -37,6 +37,25 @@ def set_vivid_format(fourcc="XR24"):
                    check=True, timeout=20, stdout=subprocess.DEVNULL)
 
 
+def set_vivid_defaults():
+    """vivid as the module came up (recorded by the VM at boot), the way a new
+    user's camera is before anyone configured it. Returns (width, height,
+    fourcc, fps)."""
+    with open(os.environ["FENCECAM_VIVID_DEFAULTS"]) as defaults:
+        text = defaults.read()
+    size = re.search(r"Width/Height\s*:\s*(\d+)/(\d+)", text)
+    fourcc = re.search(r"Pixel Format\s*:\s*'(....)'", text)
+    fps = re.search(r"Frames per second:\s*([\d.]+)", text)
+    if not (size and fourcc and fps):
+        raise AssertionError("vivid's defaults unreadable:\n" + text)
+    width, height, fps = int(size.group(1)), int(size.group(2)), float(fps.group(1))
+    subprocess.run(["v4l2-ctl", "-d", vivid(),
+                    f"--set-fmt-video=width={width},height={height},pixelformat={fourcc.group(1)}",
+                    f"--set-parm={fps:g}"],
+                   check=True, timeout=20, stdout=subprocess.DEVNULL)
+    return width, height, fourcc.group(1), fps
+
+
 def vivid_control(name, value):
     subprocess.run(["v4l2-ctl", "-d", vivid(), "-c", f"{name}={value}"], check=True, timeout=20)
 
@@ -309,6 +328,44 @@ class OnVkms(unittest.TestCase):
         self.assertNotIn("camera lost", log)
         summary = harness.camera_summary(log)
         self.assertGreaterEqual(summary["restarts"], 1, summary)
+
+    def test_defaults_builtin_camera(self):
+        """A new user's run: vivid as it came up and fencecam with no flags
+        but --stats (the first camera, the output's preferred mode). The
+        camera's size differs from the output's, so the picture is scaled by
+        the renderer; it is on screen and frames keep coming."""
+        set_vivid_defaults()
+        stats_path = os.path.join(OUT_DIR, "defaults-builtin.jsonl")
+
+        def records():
+            with open(stats_path) as stats:
+                return sum(1 for line in stats if line.strip())
+
+        with harness.Compositor("--stats", stats_path, backend="drm",
+                                log_path=self.log("defaults-builtin")) as comp:
+            comp.wait_for_log("camera on ", timeout=90)
+            image = comp.wait_for_screen(
+                os.path.join(OUT_DIR, "defaults-builtin.ppm"),
+                lambda image: all(not harness.near(image.pixel(image.width // 2,
+                                                               image.height // 2), color)
+                                  for color in (harness.NO_SIGNAL, harness.BACKGROUND)),
+                timeout=60)
+            before = records()
+            time.sleep(5)
+            after = records()
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+            log = comp.log_text()
+        camera = re.search(r"camera \S+ \(vivid[^)]*\): \w+ (\d+)x(\d+) at ([\d.]+) fps", log)
+        self.assertIsNotNone(camera, log)
+        width, height, fps = int(camera.group(1)), int(camera.group(2)), float(camera.group(3))
+        self.assertNotEqual((width, height), (image.width, image.height),
+                            "the defaults were meant to differ from the output's size")
+        self.assertIn(": composited", log)
+        # Frames keep coming: at least half of what the camera's rate gives.
+        self.assertGreaterEqual(after - before, int(5 * fps / 2), f"{before} -> {after}")
+        summary = harness.camera_summary(log)
+        self.assertEqual(summary["stalls"], 0, summary)
+        self.assertEqual(summary["restarts"], 0, summary)
 
     def test_camera_follows_the_output_mode(self):
         """fencecam nested in another one (WLR_BACKENDS=wayland) shows its
