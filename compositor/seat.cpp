@@ -162,7 +162,8 @@ void Seat::handle_new_input(wlr_input_device *device) {
 }
 
 // There is always a cursor (it may be moved by a test or a tablet later),
-// so the seat always has a pointer; keyboards only when one is plugged in.
+// so the seat always has a pointer; keyboard and touch only while such a
+// device is plugged in.
 void Seat::update_capabilities() {
     uint32_t caps = WL_SEAT_CAPABILITY_POINTER;
     if (!keyboards_.empty()) {

@@ -17,6 +17,9 @@ import harness  # noqa: E402
 
 OUT_DIR = os.environ.get("FENCECAM_TEST_OUT", os.path.join(harness.build_dir(), "test-out", "vm"))
 MODE = "640x480"
+# wev prints every event it gets; line-buffered, so that what it printed is
+# in its log whenever it is stopped.
+WEV = ["stdbuf", "-oL", "wev"]
 # The HUD's place on screen (hud.cpp, hud_layout.hpp).
 HUD_BOX = (8, 8, 328, 128)
 
@@ -154,7 +157,7 @@ class OnVkms(unittest.TestCase):
             keyboard = harness.UinputKeyboard(
                 harness.UinputKeyboard.binding_keys() + [harness.KEY_ESC, harness.KEY_A])
             wev_log = os.path.join(OUT_DIR, "unbound-keys-wev.log")
-            wev = comp.start_client("wev", log_path=wev_log)
+            wev = comp.start_client(*WEV, log_path=wev_log)
             try:
                 comp.wait_for_log("input device: " + harness.UinputKeyboard.NAME, timeout=30)
                 comp.wait_for_log("view mapped", timeout=30)
@@ -194,7 +197,7 @@ class OnVkms(unittest.TestCase):
                                 log_path=self.log("touch")) as comp:
             touchscreen = harness.UinputTouchscreen()
             wev_log = os.path.join(OUT_DIR, "touch-wev.log")
-            comp.start_client("wev", log_path=wev_log)
+            comp.start_client(*WEV, log_path=wev_log)
             try:
                 comp.wait_for_log("input device: " + harness.UinputTouchscreen.NAME, timeout=30)
                 comp.wait_for_log("view mapped", timeout=30)
