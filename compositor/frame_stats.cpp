@@ -47,6 +47,7 @@ std::string FrameStats::to_json(const FrameRecord &frame) {
     return "{\"source\":" + json_string(frame.source) + ",\"mode\":" + json_string(frame.mode) +
            ",\"sequence\":" + std::to_string(frame.sequence) +
            ",\"queued_ns\":" + time(frame.queued_ns) + ",\"ready_ns\":" + time(frame.ready_ns) +
+           ",\"ready_from\":" + json_string(frame.ready_from) +
            ",\"latched_ns\":" + time(frame.latched_ns) +
            ",\"present_ns\":" + time(frame.present_ns) + ",\"zero_copy\":" + flag(frame.zero_copy) +
            ",\"stamp_ns\":" + time(frame.stamp_ns) + ",\"replaced\":" + flag(frame.replaced) + "}";
