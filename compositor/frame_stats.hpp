@@ -37,7 +37,7 @@ struct FrameRecord {
     int64_t stamp_ns = -1;
     // What ready_ns is: "fence" (its signal timestamp), "dqbuf", "learnt"
     // (when a fence without a timestamp was seen signalled), "commit".
-    std::string ready_from;
+    std::string ready_from = {};
 };
 
 class FrameStats {

@@ -292,6 +292,56 @@ class UinputPointer(UinputDevice):
         self._event(self.EV_SYN, 0, 0)
 
 
+class UinputTouchscreen(UinputDevice):
+    """A one-finger multitouch screen (a direct device, so libinput calls it
+    a touchscreen), 0..WIDTH x 0..HEIGHT, mapped by the compositor onto its
+    output."""
+
+    NAME = "fencecam test touchscreen"
+    EV_ABS, BTN_TOUCH = 3, 0x14a
+    ABS_X, ABS_Y = 0x00, 0x01
+    ABS_MT_SLOT, ABS_MT_POSITION_X, ABS_MT_POSITION_Y, ABS_MT_TRACKING_ID = 0x2f, 0x35, 0x36, 0x39
+    UI_SET_ABSBIT, UI_SET_PROPBIT, UI_ABS_SETUP = 0x40045567, 0x4004556E, 0x401C5504
+    INPUT_PROP_DIRECT = 1
+    WIDTH, HEIGHT = 1000, 1000
+
+    def __init__(self):
+        import fcntl
+        import struct
+        self._struct = struct
+        self.fd = os.open("/dev/uinput", os.O_WRONLY | os.O_NONBLOCK)
+        fcntl.ioctl(self.fd, self.UI_SET_EVBIT, self.EV_KEY)
+        fcntl.ioctl(self.fd, self.UI_SET_KEYBIT, self.BTN_TOUCH)
+        fcntl.ioctl(self.fd, self.UI_SET_EVBIT, self.EV_ABS)
+        fcntl.ioctl(self.fd, self.UI_SET_PROPBIT, self.INPUT_PROP_DIRECT)
+        for code, maximum in [(self.ABS_X, self.WIDTH), (self.ABS_Y, self.HEIGHT),
+                              (self.ABS_MT_SLOT, 0), (self.ABS_MT_TRACKING_ID, 65535),
+                              (self.ABS_MT_POSITION_X, self.WIDTH),
+                              (self.ABS_MT_POSITION_Y, self.HEIGHT)]:
+            fcntl.ioctl(self.fd, self.UI_SET_ABSBIT, code)
+            # struct uinput_abs_setup: code, then input_absinfo (value,
+            # minimum, maximum, fuzz, flat, resolution).
+            fcntl.ioctl(self.fd, self.UI_ABS_SETUP,
+                        struct.pack("HxxiiiiII", code, 0, 0, maximum, 0, 0, 0))
+        setup = struct.pack("HHHH80sI", 0x06, 0x1, 0x2, 1, self.NAME.encode(), 0)
+        fcntl.ioctl(self.fd, self.UI_DEV_SETUP, setup)
+        fcntl.ioctl(self.fd, self.UI_DEV_CREATE)
+
+    def tap(self, fx, fy):
+        """Touches at (fx, fy), fractions of the screen, and lifts the finger."""
+        x, y = int(fx * self.WIDTH), int(fy * self.HEIGHT)
+        for code, value in [(self.ABS_MT_SLOT, 0), (self.ABS_MT_TRACKING_ID, 1),
+                            (self.ABS_MT_POSITION_X, x), (self.ABS_MT_POSITION_Y, y),
+                            (self.ABS_X, x), (self.ABS_Y, y)]:
+            self._event(self.EV_ABS, code, value)
+        self._event(self.EV_KEY, self.BTN_TOUCH, 1)
+        self._event(self.EV_SYN, 0, 0)
+        time.sleep(0.1)
+        self._event(self.EV_ABS, self.ABS_MT_TRACKING_ID, -1)
+        self._event(self.EV_KEY, self.BTN_TOUCH, 0)
+        self._event(self.EV_SYN, 0, 0)
+
+
 # Linux input key codes (linux/input-event-codes.h).
 KEY_ESC, KEY_BACKSPACE, KEY_LEFTCTRL, KEY_A, KEY_H, KEY_LEFTALT = 1, 14, 29, 30, 35, 56
 

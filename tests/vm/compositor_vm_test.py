@@ -17,6 +17,9 @@ import harness  # noqa: E402
 
 OUT_DIR = os.environ.get("FENCECAM_TEST_OUT", os.path.join(harness.build_dir(), "test-out", "vm"))
 MODE = "640x480"
+# wev prints every event it gets; line-buffered, so that what it printed is
+# in its log whenever it is stopped.
+WEV = ["stdbuf", "-oL", "wev"]
 # The HUD's place on screen (hud.cpp, hud_layout.hpp).
 HUD_BOX = (8, 8, 328, 128)
 
@@ -177,7 +180,7 @@ class OnVkms(unittest.TestCase):
             keyboard = harness.UinputKeyboard(
                 harness.UinputKeyboard.binding_keys() + [harness.KEY_ESC, harness.KEY_A])
             wev_log = os.path.join(OUT_DIR, "unbound-keys-wev.log")
-            wev = comp.start_client("wev", log_path=wev_log)
+            wev = comp.start_client(*WEV, log_path=wev_log)
             try:
                 comp.wait_for_log("input device: " + harness.UinputKeyboard.NAME, timeout=30)
                 comp.wait_for_log("view mapped", timeout=30)
@@ -209,6 +212,33 @@ class OnVkms(unittest.TestCase):
         # client saw Ctrl and Alt, and only the bare h.
         self.assertEqual(pressed.count("h"), 1, lines)
         self.assertEqual(released.count("h"), 1, lines)
+
+    def test_touch_reaches_the_client(self):
+        """A tap on a touchscreen reaches the client under it as wl_touch
+        down and up, at the place tapped (surface coordinates)."""
+        with harness.Compositor("--no-camera", "--mode", MODE, backend="drm",
+                                log_path=self.log("touch")) as comp:
+            touchscreen = harness.UinputTouchscreen()
+            wev_log = os.path.join(OUT_DIR, "touch-wev.log")
+            comp.start_client(*WEV, log_path=wev_log)
+            try:
+                comp.wait_for_log("input device: " + harness.UinputTouchscreen.NAME, timeout=30)
+                comp.wait_for_log("view mapped", timeout=30)
+                time.sleep(1)
+                touchscreen.tap(0.25, 0.75)
+                time.sleep(2)
+            finally:
+                touchscreen.close()
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+        with open(wev_log, errors="replace") as f:
+            text = f.read()
+        downs = re.findall(r"wl_touch\] down: .*?x, y: ([\d.]+), ([\d.]+)", text)
+        self.assertEqual(len(downs), 1, text)
+        x, y = map(float, downs[0])
+        # wev fills the 640x480 output: a quarter across, three quarters down.
+        self.assertAlmostEqual(x, 160, delta=4)
+        self.assertAlmostEqual(y, 360, delta=4)
+        self.assertIn("wl_touch] up:", text)
 
     def check_builtin_camera_scanout(self, renderer):
         """Stock vivid: dqbuf mode detected and logged, frames advance and
