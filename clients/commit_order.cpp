@@ -21,9 +21,8 @@ OrderChoice choose_commit_order(std::optional<bool> requested, bool fences_sync,
         return choice;
     }
     choice.order = CommitOrder::ahead;
-    choice.why =
-        std::string(requested ? "--ahead" : "detected") +
-        ": the camera attaches release fences (" + *release_fences + ")";
+    choice.why = std::string(requested ? "--ahead" : "detected") +
+                 ": the camera attaches release fences (" + *release_fences + ")";
     return choice;
 }
 

@@ -254,7 +254,8 @@ bool V4l2Camera::allocate(unsigned count, bool release_fences, std::string &erro
         return false;
     }
     release_fences_.offered = req.capabilities & V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES;
-    release_fences_.enabled = release_fences_.offered && (req.flags & V4L2_MEMORY_FLAG_RELEASE_FENCES);
+    release_fences_.enabled =
+        release_fences_.offered && (req.flags & V4L2_MEMORY_FLAG_RELEASE_FENCES);
     buffers_.resize(req.count);
     for (unsigned index = 0; index < req.count; ++index) {
         for (unsigned plane = 0; plane < format_.memory_planes; ++plane) {

@@ -160,8 +160,8 @@ class FenceMode(unittest.TestCase):
                                               extra=("--fence-timeout", "2000"))
         finally:
             vivid_control("percentage_of_dropped_buffers", 0)
-        # Given up by fencecam at its bound, or failed first by the kernel's
-        # own fence watchdog (-ETIME): never shown either way.
+        # Given up by fencecam at its bound (the kernel has no timeout of its
+        # own: the fences stay pending until the restart's STREAMOFF).
         self.assertGreaterEqual(summary["stalls"] + summary["errors"], 1, summary)
         self.assertGreaterEqual(summary["restarts"], 1, summary)
         self.assertEqual(log.count("camera stalled"), 1, "said once per outage:\n" + log)

@@ -122,21 +122,21 @@ std::string read_file(const std::string &path) {
 UniqueFd open_vivid_capture() {
     for (int attempt = 0; attempt < 50; ++attempt) {
         for (int i = 0; i < 64; ++i) {
-        std::string path = "/dev/video" + std::to_string(i);
-        UniqueFd fd(open(path.c_str(), O_RDWR | O_CLOEXEC));
-        if (!fd) {
-            continue;
-        }
-        v4l2_capability cap{};
-        if (xioctl(fd.get(), VIDIOC_QUERYCAP, &cap) < 0) {
-            continue;
-        }
-        uint32_t caps =
-            (cap.capabilities & V4L2_CAP_DEVICE_CAPS) ? cap.device_caps : cap.capabilities;
-        if (std::string(reinterpret_cast<char *>(cap.driver)) == "vivid" &&
-            (caps & V4L2_CAP_VIDEO_CAPTURE) && (caps & V4L2_CAP_STREAMING)) {
-            return fd;
-        }
+            std::string path = "/dev/video" + std::to_string(i);
+            UniqueFd fd(open(path.c_str(), O_RDWR | O_CLOEXEC));
+            if (!fd) {
+                continue;
+            }
+            v4l2_capability cap{};
+            if (xioctl(fd.get(), VIDIOC_QUERYCAP, &cap) < 0) {
+                continue;
+            }
+            uint32_t caps =
+                (cap.capabilities & V4L2_CAP_DEVICE_CAPS) ? cap.device_caps : cap.capabilities;
+            if (std::string(reinterpret_cast<char *>(cap.driver)) == "vivid" &&
+                (caps & V4L2_CAP_VIDEO_CAPTURE) && (caps & V4L2_CAP_STREAMING)) {
+                return fd;
+            }
         }
         std::this_thread::sleep_for(100ms);
     }
@@ -214,8 +214,8 @@ class ReleaseFenceTest : public ::testing::Test {
     // kBuffers MMAP buffers, each exported once, opted in or not.
     void allocate_mmap(bool release_fences) {
         memory_ = V4L2_MEMORY_MMAP;
-        auto req =
-            reqbufs(V4L2_MEMORY_MMAP, kBuffers, release_fences ? V4L2_MEMORY_FLAG_RELEASE_FENCES : 0);
+        auto req = reqbufs(V4L2_MEMORY_MMAP, kBuffers,
+                           release_fences ? V4L2_MEMORY_FLAG_RELEASE_FENCES : 0);
         ASSERT_TRUE(req) << strerror(errno);
         ASSERT_EQ(req->count, kBuffers);
         ASSERT_TRUE(req->capabilities & V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES)

@@ -39,7 +39,9 @@ void report() {
     }
 }
 
-__attribute__((constructor)) void init() { std::atexit(report); }
+__attribute__((constructor)) void init() {
+    std::atexit(report);
+}
 
 using IoctlFn = int (*)(int, unsigned long, ...);
 
