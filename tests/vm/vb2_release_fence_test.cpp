@@ -370,9 +370,10 @@ TEST_F(ReleaseFenceTest, CapabilityAndOptIn) {
     create.format.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
     ASSERT_EQ(xioctl(dev_.get(), VIDIOC_G_FMT, &create.format), 0);
     create.flags = 0;
-    EXPECT_LT(xioctl(dev_.get(), VIDIOC_CREATE_BUFS, &create), 0)
-        << "CREATE_BUFS without the opt-in added buffers to an opted-in queue";
-    EXPECT_EQ(errno, EINVAL);
+    int ret = xioctl(dev_.get(), VIDIOC_CREATE_BUFS, &create);
+    int error = errno;
+    EXPECT_LT(ret, 0) << "CREATE_BUFS without the opt-in added buffers to an opted-in queue";
+    EXPECT_EQ(error, EINVAL);
     create.flags = V4L2_MEMORY_FLAG_RELEASE_FENCES;
     ASSERT_EQ(xioctl(dev_.get(), VIDIOC_CREATE_BUFS, &create), 0) << strerror(errno);
     EXPECT_TRUE(create.flags & V4L2_MEMORY_FLAG_RELEASE_FENCES);
@@ -457,24 +458,28 @@ TEST_F(ReleaseFenceTest, DroppedFramesKeepFencesPendingUntilStreamoff) {
     expect_all_failed(fences, "STREAMOFF");
 }
 
-// REQBUFS(0) while streaming (it cancels the queue first) signals every
-// pending fence, and the dma-bufs outlive the buffers.
-TEST_F(ReleaseFenceTest, ReqbufsZeroSignalsPendingFences) {
+// Fences exist only while the driver owns buffers, that is while streaming,
+// where REQBUFS(0) is refused (EBUSY) and leaves them pending. Queued but
+// not streaming, buffers have no fence and REQBUFS(0) frees them; the
+// dma-bufs outlive the buffers.
+TEST_F(ReleaseFenceTest, ReqbufsZeroNeverStrandsAFence) {
     allocate_mmap(true);
     ASSERT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
     auto fences = queue_all_and_stream();
+    auto refused = reqbufs(V4L2_MEMORY_MMAP, 0, 0);
+    int error = errno;
+    EXPECT_FALSE(refused) << "REQBUFS(0) while streaming";
+    EXPECT_EQ(error, EBUSY);
+    for (unsigned i = 0; i < kBuffers; ++i) {
+        EXPECT_EQ(fence_state(fences[i].get()).status, 0) << "buffer " << i;
+    }
     streamoff();
+    expect_all_failed(fences, "STREAMOFF");
     for (unsigned i = 0; i < kBuffers; ++i) {
         ASSERT_TRUE(qbuf(i));
         EXPECT_TRUE(settled(dmabufs_[i].get())) << "a fence before STREAMON";
     }
-    ASSERT_EQ(streamon(), 0);
-    for (unsigned i = 0; i < kBuffers; ++i) {
-        fences[i] = export_sync_file(dmabufs_[i].get());
-        EXPECT_EQ(fence_state(fences[i].get()).status, 0) << "STREAMON armed no fence";
-    }
     ASSERT_TRUE(reqbufs(V4L2_MEMORY_MMAP, 0, 0)) << strerror(errno);
-    expect_all_failed(fences, "REQBUFS(0)");
     for (unsigned i = 0; i < kBuffers; ++i) {
         EXPECT_TRUE(settled(dmabufs_[i].get())) << "buffer " << i;
     }
@@ -511,8 +516,10 @@ TEST_F(ReleaseFenceTest, FailedStartStreamingPublishesNoFence) {
     }
 }
 
-// Unplugging the camera (vivid's "Disconnect") with fences pending signals
-// them. Last: vivid registers a new node once the old one is closed.
+// Unplugging the camera (vivid's "Disconnect") with fences pending: the node
+// is gone (ioctls fail with ENODEV) and the fences signal, at the latest when
+// the application closes it, as after a USB unplug. Last: vivid registers the
+// node again once the old one is closed.
 TEST_F(ReleaseFenceTest, UnplugSignalsPendingFences) {
     allocate_mmap(true);
     ASSERT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
@@ -521,11 +528,18 @@ TEST_F(ReleaseFenceTest, UnplugSignalsPendingFences) {
         EXPECT_EQ(fence_state(fences[i].get()).status, 0) << "buffer " << i;
     }
     ASSERT_TRUE(set_control(*disconnect_ctrl_, 1)) << strerror(errno);
-    expect_all_failed(fences, "unplug");
-    dmabufs_.clear();
+    v4l2_buffer buf{};
+    buf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+    buf.memory = V4L2_MEMORY_MMAP;
+    int ret = xioctl(dev_.get(), VIDIOC_DQBUF, &buf);
+    int error = errno;
+    EXPECT_LT(ret, 0);
+    EXPECT_EQ(error, ENODEV) << "the node is still there after the unplug";
     dev_.reset();
+    expect_all_failed(fences, "unplug and close()");
     dev_ = open_vivid_capture();
     ASSERT_TRUE(dev_) << "vivid did not come back after the unplug";
+    ASSERT_TRUE(set_control(*drop_ctrl_, 0));
 }
 
 } // namespace
