@@ -13,7 +13,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <string>
@@ -107,13 +106,6 @@ bool wait_signalled(int sync_file, std::chrono::milliseconds timeout) {
         ret = poll(&pfd, 1, int(timeout.count()));
     } while (ret < 0 && errno == EINTR);
     return ret == 1 && (pfd.revents & POLLIN);
-}
-
-std::string read_file(const std::string &path) {
-    std::ifstream in(path);
-    std::string s;
-    std::getline(in, s);
-    return s;
 }
 
 // The first vivid node that captures video (single-planar, vivid's default
