@@ -14,16 +14,15 @@ OrderChoice choose_commit_order(std::optional<bool> requested, bool fences_sync,
         return choice;
     }
     if (!release_fences) {
-        choice.why = "the camera attaches no release fences (a queued buffer exports a signalled "
+        choice.why = "the camera attaches no release fences (its queue does not offer "
+                     "V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES: a queued buffer exports a signalled "
                      "stub), so a frame committed before DQBUF could be shown unfinished";
         choice.error = requested == true;
         return choice;
     }
     choice.order = CommitOrder::ahead;
-    choice.why =
-        std::string(requested ? "--ahead" : "detected") +
-        ": the camera attaches release fences (unsignalled fence after QBUF: " + *release_fences +
-        ")";
+    choice.why = std::string(requested ? "--ahead" : "detected") +
+                 ": the camera attaches release fences (" + *release_fences + ")";
     return choice;
 }
 

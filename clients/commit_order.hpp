@@ -24,9 +24,9 @@ struct OrderChoice {
 
 // `requested`: --ahead (true), --no-ahead (false), neither (nullopt).
 // `fences_sync`: --sync explicit or implicit (with none the client vouches
-// for completeness itself, by DQBUF). `release_fences`: the evidence that a
-// freshly queued buffer carries an unsignalled fence ("vb2:vivid-0"), or
-// nullopt if every exported fence was a signalled stub.
+// for completeness itself, by DQBUF). `release_fences`: the evidence that the
+// camera's queue attaches release fences (what it said at VIDIOC_REQBUFS),
+// or nullopt if it does not, and its buffers export signalled stubs.
 OrderChoice choose_commit_order(std::optional<bool> requested, bool fences_sync,
                                 const std::optional<std::string> &release_fences);
 

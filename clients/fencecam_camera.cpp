@@ -344,21 +344,14 @@ CameraClient::Attachment &CameraClient::add_attachment(Frame &frame) {
     return *frame.attachments.back();
 }
 
-// The camera has just been given every buffer and started: a queue with
-// release fences shows an unsignalled one on at least one of them (the first
-// may be complete already), as the built-in camera detects it.
+// The queue said at VIDIOC_REQBUFS whether it attaches release fences: it
+// offers V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES and kept our
+// V4L2_MEMORY_FLAG_RELEASE_FENCES, as the built-in camera detects it.
 bool CameraClient::choose_order(std::string &error) {
     std::optional<std::string> evidence;
-    for (const auto &frame : frames_) {
-        UniqueFd fences = write_fences(*frame);
-        if (!evidence && fences &&
-            read_sync_file(fences.get()).status == FenceState::Status::pending) {
-            std::string names;
-            for (const std::string &name : sync_file_fence_names(fences.get())) {
-                names += (names.empty() ? "" : ", ") + name;
-            }
-            evidence = names;
-        }
+    if (camera_->release_fences().enabled) {
+        evidence = "V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES, opted in with "
+                   "V4L2_MEMORY_FLAG_RELEASE_FENCES";
     }
     order_ = choose_commit_order(options_.ahead, options_.sync != SyncMode::none, evidence);
     if (order_->error) {
@@ -535,8 +528,8 @@ bool CameraClient::handle_camera(std::string &error) {
 // Ahead: the frames are with the compositor already; DQBUF takes each
 // buffer back from V4L2, to be queued again once released too. A frame that
 // did not go ahead (its fence had signalled by QBUF's return), or whose
-// ahead commit was withheld because its fence failed (a stalled camera's
-// watchdog) although V4L2 then delivered it intact, is committed now, the
+// ahead commit was withheld because its fence failed although V4L2 then
+// delivered it intact, is committed now, the
 // old way: nothing else would ever replace the withheld commits.
 bool CameraClient::handle_camera_ahead(std::string &error) {
     while (auto dequeued = camera_->dequeue()) {

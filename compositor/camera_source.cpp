@@ -116,6 +116,8 @@ bool CameraSource::open_and_stream(std::string &error) {
     request.width = options_.width;
     request.height = options_.height;
     request.fps = options_.fps;
+    // Forced to wait for DQBUF, fences would only make other readers wait.
+    request.release_fences = options_.sync != SyncChoice::dqbuf;
     Output *output = server_.first_output();
     if (request.width == 0 && output) {
         request.width = output->wlr()->width;
@@ -290,55 +292,45 @@ void CameraSource::measure_rate() {
     }
 }
 
-// The kernel proves it attaches release fences when a buffer it was just
-// given carries an unsignalled one. A kernel without them (mainline today)
-// exports an already-signalled stub.
+// The queue says at VIDIOC_REQBUFS whether it offers release fences
+// (V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES) and whether it kept our opt-in
+// (V4L2_MEMORY_FLAG_RELEASE_FENCES). Without them (mainline kernels), a
+// queued buffer's dma-buf exports an already-signalled stub. In fence mode
+// each buffer's fence is taken now, right after STREAMON.
 SyncMode CameraSource::choose_sync_mode(std::vector<UniqueFd> &fences, std::string &why) {
-    // The evidence named in the log is a pending fence if there is one: a
-    // fence that signalled already (the first frame can be that quick) has
-    // left the dma-buf, which then exports a stub. A signalled fence also
-    // loses its names (the kernel reports "detached-driver"), so each
-    // fence's names are read before its status: names read from a fence
-    // that is still pending afterwards are its own.
-    std::string names;
-    bool pending = false;
-    for (unsigned slot = 0; slot < buffers_.size(); ++slot) {
-        fences.push_back(export_fence(slot));
-        if (!fences.back()) {
-            continue;
-        }
-        std::vector<std::string> these_names = sync_file_fence_names(fences.back().get());
-        bool this_pending =
-            read_sync_file(fences.back().get()).status == FenceState::Status::pending;
-        if (names.empty() || (this_pending && !pending)) {
-            names.clear();
-            for (const std::string &name : these_names) {
-                names += (names.empty() ? "" : ", ") + name;
-            }
-        }
-        pending = pending || this_pending;
-    }
-    std::string evidence = pending
-                               ? "the kernel attaches release fences (unsignalled fence after QBUF"
-                               : "the kernel attaches no release fences (exported fences are stubs";
-    evidence += names.empty() ? ")" : ": " + names + ")";
+    const ReleaseFences &release = camera_->release_fences();
+    std::string evidence =
+        release.enabled
+            ? "the kernel attaches release fences (the queue offers "
+              "V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES; opted in with V4L2_MEMORY_FLAG_RELEASE_FENCES)"
+        : release.offered ? "the kernel attaches no release fences (offered, not opted in)"
+                          : "the kernel attaches no release fences (the queue does not offer "
+                            "V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES)";
+    SyncMode mode = SyncMode::dqbuf;
     switch (options_.sync) {
     case SyncChoice::automatic:
         why = "detected: " + evidence;
-        return pending ? SyncMode::fence : SyncMode::dqbuf;
+        mode = release.enabled ? SyncMode::fence : SyncMode::dqbuf;
+        break;
     case SyncChoice::dqbuf:
         why = "forced by --sync dqbuf; " + evidence;
-        return SyncMode::dqbuf;
+        break;
     case SyncChoice::fence:
-        if (!pending) {
+        if (!release.enabled) {
             why = "--sync fence: " + camera_->path() + ": " + evidence +
                   "; a stub would show unfinished frames, use --sync auto or dqbuf";
             return SyncMode::dqbuf;
         }
         why = "forced by --sync fence; " + evidence;
-        return SyncMode::fence;
+        mode = SyncMode::fence;
+        break;
     }
-    return SyncMode::dqbuf;
+    if (mode == SyncMode::fence) {
+        for (unsigned slot = 0; slot < buffers_.size(); ++slot) {
+            fences.push_back(export_fence(slot));
+        }
+    }
+    return mode;
 }
 
 // One sync_file for all of a buffer's planes.

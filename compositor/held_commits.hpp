@@ -4,8 +4,8 @@
 // A waiter locks a commit (wlr_surface_lock_pending) while its fence is
 // pending; wlroots caches it and every later commit behind it. When the
 // fence signals, the commit is ready and is unlocked. When it signals an
-// error (the producer failed: a camera's errored buffer, a stalled camera's
-// watchdog, STREAMOFF), its buffer holds no valid frame, yet wlroots can
+// error (the producer failed: a camera's errored buffer, or one STREAMOFF
+// took back), its buffer holds no valid frame, yet wlroots can
 // only apply a cached commit, never drop it. So the commit is *withheld*:
 // kept locked until a later commit of the same surface is ready, and then
 // both are unlocked together, last first, so that the head's unlock applies

@@ -117,8 +117,8 @@ class SurfaceWaiter {
             commits_.settle(seq, HeldCommits::State::ready);
             return;
         case FenceState::Status::error:
-            // The producer failed (an errored camera buffer, a stalled
-            // camera's watchdog, STREAMOFF): never shown, replaced by the
+            // The producer failed (an errored camera buffer, one STREAMOFF
+            // took back): never shown, replaced by the
             // surface's next good commit (held_commits.hpp).
             commits_.settle(seq, HeldCommits::State::withheld);
             return;

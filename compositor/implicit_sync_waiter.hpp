@@ -19,8 +19,8 @@
 //    behind the held one, so the client's frames stay in order;
 //  - the sync_file is watched in the event loop (it polls readable once
 //    signalled), and the commit is applied the moment it signals;
-//  - a fence that signals an error (a failed camera buffer, a stalled
-//    camera's watchdog) is withheld: applied only together with the
+//  - a fence that signals an error (a failed camera buffer, or one
+//    STREAMOFF took back) is withheld: applied only together with the
 //    surface's next ready commit, so no output ever samples it
 //    (held_commits.hpp);
 //  - the wait is bounded: a fence still pending after `timeout` ends the

@@ -182,7 +182,7 @@ class SurfaceWaiter {
     }
 
     // A fence that signalled with an error means the producer failed (an
-    // errored camera buffer, a stalled camera's watchdog, STREAMOFF): the
+    // errored camera buffer, one STREAMOFF took back): the
     // buffer holds no valid frame. It is withheld, never shown, and
     // replaced by the surface's next good commit (held_commits.hpp).
     void handle_signalled(Held held) {

@@ -135,7 +135,7 @@ bool V4l2Camera::configure(const std::vector<uint32_t> &drm_formats, const Captu
         for (uint32_t v4l2_fourcc : offered) {
             if (drm_format_for_v4l2(v4l2_fourcc) == wanted) {
                 return set_format(v4l2_fourcc, wanted, request, error) &&
-                       allocate(request.buffers, error);
+                       allocate(request.buffers, request.release_fences, error);
             }
         }
     }
@@ -240,15 +240,22 @@ int64_t V4l2Camera::frame_period_ns() const {
     return int64_t(period.numerator) * 1'000'000'000 / period.denominator;
 }
 
-bool V4l2Camera::allocate(unsigned count, std::string &error) {
+// The kernel clears flags a queue does not support, so the flag read back
+// says whether release fences are on; the capability says whether they could
+// be. Kernels older than the flags field leave both zero.
+bool V4l2Camera::allocate(unsigned count, bool release_fences, std::string &error) {
     v4l2_requestbuffers req{};
     req.count = count;
     req.type = buffer_type_;
     req.memory = V4L2_MEMORY_MMAP;
+    req.flags = release_fences ? V4L2_MEMORY_FLAG_RELEASE_FENCES : 0;
     if (xioctl(fd_.get(), VIDIOC_REQBUFS, &req) != 0 || req.count == 0) {
         error = path_ + ": cannot allocate buffers: " + std::strerror(errno);
         return false;
     }
+    release_fences_.offered = req.capabilities & V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES;
+    release_fences_.enabled =
+        release_fences_.offered && (req.flags & V4L2_MEMORY_FLAG_RELEASE_FENCES);
     buffers_.resize(req.count);
     for (unsigned index = 0; index < req.count; ++index) {
         for (unsigned plane = 0; plane < format_.memory_planes; ++plane) {

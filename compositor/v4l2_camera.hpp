@@ -16,6 +16,15 @@
 
 #include <linux/videodev2.h>
 
+// videobuf2 release fences (kernel/patches): the uAPI of our series, for
+// system headers that predate it.
+#ifndef V4L2_MEMORY_FLAG_RELEASE_FENCES
+#define V4L2_MEMORY_FLAG_RELEASE_FENCES (1 << 1)
+#endif
+#ifndef V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES
+#define V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES (1 << 9)
+#endif
+
 #include "unique_fd.hpp"
 
 namespace fencecam {
@@ -46,6 +55,15 @@ struct CaptureRequest {
     int height = 0;
     int fps = 0; // 0: the driver's current rate
     unsigned buffers = 4;
+    // Opt in to videobuf2 release fences where the queue offers them: each
+    // buffer the driver owns then carries a write fence in its dma-bufs.
+    bool release_fences = true;
+};
+
+// What the queue said about release fences at VIDIOC_REQBUFS.
+struct ReleaseFences {
+    bool offered = false; // V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES
+    bool enabled = false; // V4L2_MEMORY_FLAG_RELEASE_FENCES asked for and kept
 };
 
 struct Dequeued {
@@ -87,6 +105,7 @@ class V4l2Camera {
     // nanoseconds; 0 when it does not say.
     int64_t frame_period_ns() const;
     const std::vector<CameraBuffer> &buffers() const { return buffers_; }
+    const ReleaseFences &release_fences() const { return release_fences_; }
 
     ~V4l2Camera();
 
@@ -97,7 +116,7 @@ class V4l2Camera {
     bool set_format(uint32_t v4l2_fourcc, uint32_t drm_fourcc, const CaptureRequest &request,
                     std::string &error);
     void set_frame_rate(int fps);
-    bool allocate(unsigned count, std::string &error);
+    bool allocate(unsigned count, bool release_fences, std::string &error);
     void fail(const char *what);
     v4l2_buffer buffer_descriptor(v4l2_plane *planes) const;
 
@@ -108,6 +127,7 @@ class V4l2Camera {
     uint32_t buffer_type_ = 0; // V4L2_BUF_TYPE_VIDEO_CAPTURE(_MPLANE)
     CameraFormat format_;
     std::vector<CameraBuffer> buffers_;
+    ReleaseFences release_fences_;
     bool streaming_ = false;
     bool failed_ = false;
     std::string failure_;

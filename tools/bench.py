@@ -20,7 +20,7 @@ other, each for N seconds after a warm-up:
 
 The five clients run inside fencecam. All five are measured the same way, by
 the compositor: vivid writes the time each frame completes into its first
-bytes (stamp_completion_time=1, kernel/patches/0004), fencecam reads it under
+bytes (stamp_completion_time=1, kernel/test-aids), fencecam reads it under
 --completion-stamps, and the frame's present time is its page flip. For the
 built-in fence mode the fence's own signal time is recorded too and must
 agree with the stamp: a fence that signalled before its frame's stamp would

@@ -166,10 +166,10 @@ class Ahead(unittest.TestCase):
             self.assertNotIn("disconnected", log)
 
     def test_ahead_stall_and_unplug(self):
-        """A camera that drops every buffer for 3 s: the kernel's watchdog
-        signals the pending fences -ETIME (2 s); fencecam withholds those
-        commits instead of disconnecting the client, and frames resume once
-        the camera does. Then vivid's "Disconnect": the client says so in one
+        """A camera that drops every buffer for 3 s: the pending fences stay
+        pending (the kernel never signals one while the device may write),
+        fencecam holds those commits, within its client bound, without
+        disconnecting the client, and frames resume once the camera does. Then vivid's "Disconnect": the client says so in one
         line and exits; fencecam keeps running."""
         def stall_then_unplug(comp, client, client_log):
             wait_until_committing_ahead(self, client_log)
@@ -197,7 +197,6 @@ class Ahead(unittest.TestCase):
         errors = [line for line in output.splitlines() if "unplugged" in line]
         self.assertEqual(len(errors), 1, output)
         summary = summary_of(output)
-        self.assertGreaterEqual(summary["recommitted"], 1, summary)
         self.assertEqual(summary["errored_presented"], 0, summary)
         self.assertNotIn("disconnected", log)
 

@@ -67,7 +67,7 @@ declare -A module_params=(
 load_modules() {
 	local module pid pids=() failed=0
 	# FENCECAM_VB2_FENCES: the VM runs our patched videobuf2 (tools/kmods);
-	# vivid opts in to release fences on its capture queue.
+	# vivid offers release fences on its capture queue (fencecam opts in).
 	[ -z "${FENCECAM_VB2_FENCES:-}" ] || module_params[vivid]+=" release_fences=1"
 	for module; do
 		(
