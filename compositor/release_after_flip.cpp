@@ -160,7 +160,8 @@ class ReleaseAfterFlip {
         if (!wrapper || !wrapper->source || !wlr_buffer_get_dmabuf(wrapper->source, &dmabuf)) {
             return nullptr;
         }
-        return std::make_unique<HeldBuffer>(wrapper, wlr_linux_drm_syncobj_v1_get_surface_state(surface),
+        return std::make_unique<HeldBuffer>(wrapper,
+                                            wlr_linux_drm_syncobj_v1_get_surface_state(surface),
                                             timeline_fd_.get(), loop_);
     }
 

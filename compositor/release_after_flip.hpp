@@ -1,17 +1,15 @@
 // Release means released: a client gets a dma-buf back (wl_buffer.release,
 // and its linux-drm-syncobj release point) only once no output can read it.
 //
-// What wlroots 0.20 does: the wl_buffer is released when the surface's next
-// buffer is applied, because the scene and the DRM backend lock the
-// wlr_client_buffer that wraps it, not the client's buffer itself; the
-// release point is signalled at the same moment unless the renderer and the
-// backend add release fences of their own, which software renderers and
-// display-only KMS drivers (llvmpipe, vkms) cannot. So a buffer scanned out
-// directly came back while KMS still showed it, until the page flip that
-// replaced it; a composited one while the render that read it could still be
-// running. A camera client requeues such a buffer at once, and the camera
-// writes into what is on screen: tearing, exactly what fences are there to
-// prevent.
+// What wlroots 0.20 does: the release point is signalled when the surface's
+// next buffer is applied, unless the renderer and the backend add release
+// fences of their own, which software renderers and display-only KMS drivers
+// (llvmpipe, vkms) cannot; a composited wl_buffer is released at that moment
+// too (only KMS holds a scanned-out one until its flip). So a buffer came
+// back while KMS still scanned it out, or while the render that read it could
+// still run, and before a frame without it was shown. A camera client
+// requeues such a buffer at once, and the camera writes into what is on
+// screen: tearing, exactly what fences are there to prevent.
 //
 // Here, each client dma-buf a surface shows is held:
 //  - its wl_buffer stays locked, and its release point waits for a point on
@@ -21,7 +19,8 @@
 //    that moment: a frame that no longer reads the buffer. Scanned out, that
 //    is the page flip that took it off the plane; composited, the flip of a
 //    later render, so the render that read it is done;
-//  - and the scene and KMS must have dropped its wrapper;
+//  - and the scene and KMS must have dropped the wlr_client_buffer that
+//    wraps it (a plane scanning it out has flipped);
 //  - then our point is signalled and the wl_buffer unlocked.
 // Nothing waits on an output that does not show the surface: its buffers
 // come back as soon as the surface moves on. wl_shm buffers are copied at

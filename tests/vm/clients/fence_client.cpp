@@ -402,9 +402,9 @@ void handle_stream_frame_done(void *data, wl_callback *callback, uint32_t) {
 }
 const wl_callback_listener stream_frame_listener{handle_stream_frame_done};
 
-void handle_feedback_presented(void *data, struct wp_presentation_feedback *feedback, uint32_t sec_hi,
-                               uint32_t sec_lo, uint32_t nsec, uint32_t, uint32_t, uint32_t,
-                               uint32_t) {
+void handle_feedback_presented(void *data, struct wp_presentation_feedback *feedback,
+                               uint32_t sec_hi, uint32_t sec_lo, uint32_t nsec, uint32_t, uint32_t,
+                               uint32_t, uint32_t) {
     auto *slot = static_cast<Stream::FeedbackSlot *>(data);
     slot->stream->frames[slot->frame].presented_ns =
         int64_t((uint64_t(sec_hi) << 32) | sec_lo) * 1000000000 + nsec;
@@ -493,8 +493,7 @@ void run_stream(Client &client, size_t count) {
     for (uint32_t color : colors) {
         auto buffer = std::make_unique<Stream::StreamBuffer>();
         buffer->stream = &stream;
-        buffer->pixels =
-            make_buffer(client, uint32_t(client.width), uint32_t(client.height), true);
+        buffer->pixels = make_buffer(client, uint32_t(client.width), uint32_t(client.height), true);
         fill(buffer->pixels, color);
         buffer->pixels.buffer = create_wl_buffer(client, buffer->pixels);
         wl_buffer_add_listener(buffer->pixels.buffer, &stream_buffer_listener, buffer.get());
