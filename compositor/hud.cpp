@@ -64,7 +64,7 @@ void Hud::redraw() {
         painter_ = choose_painter(server_);
     }
     // Setting a new buffer damages the HUD's area, which schedules a frame.
-    if (wlr_buffer *buffer = painter_->paint(layout_hud(history_, status()))) {
+    if (wlr_buffer *buffer = painter_->paint(layout_hud(history_, status(), sources_))) {
         wlr_scene_buffer_set_buffer(node_, buffer);
         wlr_buffer_unlock(buffer);
     }

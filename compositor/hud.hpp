@@ -28,7 +28,10 @@ class Hud {
     Hud &operator=(const Hud &) = delete;
 
     // A frame that reached the screen or was dropped (from FrameStats).
-    void add(const FrameRecord &record) { history_.add(record); }
+    void add(const FrameRecord &record) {
+        history_.add(record);
+        sources_.add(record);
+    }
 
     void set_visible(bool visible);
     void toggle() { set_visible(!visible_); }
@@ -40,6 +43,7 @@ class Hud {
     Server &server_;
     wlr_scene_buffer *node_;
     FrameHistory history_;
+    SourceHistories sources_;
     std::unique_ptr<HudPainter> painter_; // chosen when first shown
     EventSource redraw_timer_;
     bool visible_ = false;

@@ -18,6 +18,7 @@ constexpr int graph_x = margin;
 constexpr int graph_y = 64;
 constexpr int graph_width = int(FrameHistory::capacity) * bar_width;
 constexpr int graph_height = 48;
+constexpr int rows_y = graph_y + graph_height + 6;
 
 constexpr HudColor premultiply(float r, float g, float b, float a) {
     return {r * a, g * a, b * a, a};
@@ -50,6 +51,13 @@ void add_text(HudDrawList &list, int x, int y, int scale, const std::string &tex
         }
         x += font::advance * scale;
     }
+}
+
+std::string latency_text(const FrameHistory &history) {
+    Distribution latency = history.latency();
+    return latency.count > 0
+               ? format("LAT %.1f", latency.mean_ms) + format(" P99 %.1f MS", latency.p99_ms)
+               : "LAT - MS";
 }
 
 } // namespace
@@ -101,21 +109,39 @@ Distribution FrameHistory::latency() const {
     return distribution(std::move(durations));
 }
 
+void SourceHistories::add(const FrameRecord &record) {
+    for (auto &[name, history] : sources_) {
+        if (name == record.source) {
+            history.add(record);
+            return;
+        }
+    }
+    if (sources_.size() < max_sources) {
+        sources_.emplace_back(record.source, FrameHistory()).second.add(record);
+    }
+}
+
+std::vector<std::string> hud_source_rows(const SourceHistories &sources) {
+    std::vector<std::string> rows;
+    for (const auto &[name, history] : sources.sources()) {
+        rows.push_back(name + "  " + latency_text(history));
+    }
+    return rows;
+}
+
 std::array<std::string, 3> hud_text(const FrameHistory &history, const HudStatus &status) {
     double fps = history.fps();
-    Distribution latency = history.latency();
     return {
         status.source + (fps > 0 ? format("  %.1f FPS", fps) : "  - FPS"),
-        latency.count > 0
-            ? format("LAT %.1f", latency.mean_ms) + format(" P99 %.1f MS", latency.p99_ms)
-            : "LAT - MS",
+        latency_text(history),
         "DROP " + std::to_string(history.dropped()) + " REPL " +
             std::to_string(history.replaced()) + " STALL " + std::to_string(status.stalls) +
             " ERR " + std::to_string(status.errors),
     };
 }
 
-HudDrawList layout_hud(const FrameHistory &history, const HudStatus &status) {
+HudDrawList layout_hud(const FrameHistory &history, const HudStatus &status,
+                       const SourceHistories &sources) {
     HudDrawList list;
     list.rects.push_back({0, 0, list.width, list.height, panel_color});
 
@@ -153,6 +179,12 @@ HudDrawList layout_hud(const FrameHistory &history, const HudStatus &status) {
     add_text(list, label_x, graph_y, label_scale, format("%.1f MS", 2 * period_ms), label_color);
     add_text(list, label_x, refresh_y - font::glyph_height / 2, label_scale,
              format("%.1f MS", period_ms), label_color);
+
+    y = rows_y;
+    for (const std::string &row : hud_source_rows(sources)) {
+        add_text(list, margin, y, label_scale, row, text_color);
+        y += font::line_height * label_scale;
+    }
     return list;
 }
 

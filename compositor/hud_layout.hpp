@@ -11,7 +11,11 @@
 //                              errors
 //   a bar a frame of ready -> present latency, with a line at the refresh
 //   period: green within one period, yellow within two, red beyond or
-//   never shown.
+//   never shown;
+//   one row per source (the camera, each client surface), named as the
+//   stats name them, with its own live latency, so windows shown side by
+//   side can be told apart:
+//   CLIENT FENCECAM-CAMERA (PID 812)  LAT 15.2 P99 20.1 MS
 #pragma once
 
 #include <array>
@@ -25,7 +29,7 @@
 namespace fencecam {
 
 inline constexpr int hud_width = 352;
-inline constexpr int hud_height = 120;
+inline constexpr int hud_height = 160;
 
 // The latest frames' timings, fed from FrameStats as frames finish.
 class FrameHistory {
@@ -54,6 +58,20 @@ class FrameHistory {
     std::deque<Frame> frames_;
     uint64_t dropped_ = 0;
     uint64_t replaced_ = 0;
+};
+
+// The latest frames of each source, by the name FrameStats gives it. Only
+// the first sources seen get a row: a HUD has room for a few.
+class SourceHistories {
+  public:
+    static constexpr size_t max_sources = 4;
+
+    void add(const FrameRecord &record);
+
+    const std::vector<std::pair<std::string, FrameHistory>> &sources() const { return sources_; }
+
+  private:
+    std::vector<std::pair<std::string, FrameHistory>> sources_;
 };
 
 // What the HUD needs to know besides the frames.
@@ -92,6 +110,9 @@ struct HudDrawList {
 };
 
 std::array<std::string, 3> hud_text(const FrameHistory &history, const HudStatus &status);
-HudDrawList layout_hud(const FrameHistory &history, const HudStatus &status);
+// One line per source: its name and its latency.
+std::vector<std::string> hud_source_rows(const SourceHistories &sources);
+HudDrawList layout_hud(const FrameHistory &history, const HudStatus &status,
+                       const SourceHistories &sources = {});
 
 } // namespace fencecam

@@ -9,6 +9,7 @@
 #include "dmabuf_plane_fds.hpp"
 #include "drm_timeline_device.hpp"
 #include "implicit_sync_waiter.hpp"
+#include "release_after_flip.hpp"
 #include "server.hpp"
 #include "syncobj_waiter.hpp"
 
@@ -72,17 +73,20 @@ void create_linux_dmabuf(Server &server) {
 }
 
 // Explicit sync needs a DRM device with timeline syncobjs. Without one the
-// protocol is not offered and clients fall back to implicit sync.
-void create_linux_drm_syncobj(Server &server, wlr_compositor *compositor) {
+// protocol is not offered and clients fall back to implicit sync. Returns
+// the device where it is offered.
+UniqueFd create_linux_drm_syncobj(Server &server, wlr_compositor *compositor) {
     UniqueFd device = open_drm_timeline_device(wlr_renderer_get_drm_fd(server.renderer));
     if (!device) {
         wlr_log(WLR_INFO, "linux-drm-syncobj not offered: no DRM device with syncobj timelines");
-        return;
+        return {};
     }
-    // wlroots keeps a duplicate of the fd; ours closes at the end of scope.
-    if (wlr_linux_drm_syncobj_manager_v1_create(server.display, 1, device.get())) {
-        create_syncobj_waiter(compositor, server.loop, client_fence_timeout(server));
+    // wlroots keeps a duplicate of the fd.
+    if (!wlr_linux_drm_syncobj_manager_v1_create(server.display, 1, device.get())) {
+        return {};
     }
+    create_syncobj_waiter(compositor, server.loop, client_fence_timeout(server));
+    return device;
 }
 
 } // namespace
@@ -101,7 +105,9 @@ void create_protocols(Server &server) {
     // linux-drm-syncobj.
     create_linux_dmabuf(server);
     create_implicit_sync_waiter(compositor, server.loop, client_fence_timeout(server));
-    create_linux_drm_syncobj(server, compositor);
+    UniqueFd timelines = create_linux_drm_syncobj(server, compositor);
+    // And they get their buffers back only once no output reads them.
+    create_release_after_flip(compositor, server.loop, timelines.get());
 
     // Clients measure their own latency from presentation feedback.
     wlr_presentation_create(display, server.backend, 2);

@@ -233,8 +233,6 @@ class SurfaceWaiter {
         wlr_drm_syncobj_timeline_unref(state->acquire_timeline);
         state->acquire_timeline = nullptr;
         state->acquire_point = 0;
-        // The release point waits for this buffer's last reader too.
-        wlr_linux_drm_syncobj_v1_state_signal_release_with_buffer(state, &surface_->buffer->base);
     }
 
     wlr_surface *surface_;

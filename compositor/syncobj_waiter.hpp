@@ -21,11 +21,8 @@
 //           replaced, merged with the release fences of the outputs that
 //           sampled it, where the renderer and backend support timelines.
 //           Without them (vkms, llvmpipe), the point would signal while KMS
-//           may still scan the old buffer out. Here the release point is also
-//           tied to the buffer's wlr_buffer `release` (the scene and KMS
-//           dropped it) with wlr_linux_drm_syncobj_v1_state_signal_release_with_buffer.
-//           wlroots counts references to the release point, so it is
-//           signalled once, when the last reader is done: never twice.
+//           may still scan the old buffer out: release_after_flip.hpp holds
+//           it until no output reads the buffer.
 //  errors   an acquire point that signalled with an error (the producer
 //           failed) is withheld: applied only together with the surface's
 //           next ready commit, so no output ever samples it (held_commits.hpp).

@@ -1,5 +1,5 @@
-"""tools/bench [--seconds N] [--out DIR]     measure, in the test VM
-   tools/bench --report DIR                  print the table of an earlier run
+"""tools/bench [--seconds N] [--out DIR] [--loaded]   measure, in the test VM
+   tools/bench --report DIR                            print the table of an earlier run
 
 A benchmark, not a test: it prints numbers and passes no judgement on time.
 
@@ -44,6 +44,15 @@ GStreamer's, and the compositor's CPU time (all its threads, from
 camera on direct scanout, mean <= 0.6 T + 1 ms, p99 <= T + 2 ms (T = 16.7
 ms), and at most half of GStreamer's.
 
+The loaded pass (--loaded): every client row once more while a CPU load runs
+in the guest (stress-ng, one worker a CPU, at the clients' priority),
+started once the row's first frame is on screen. A client that commits after
+DQBUF must be scheduled before its frame can be shown; one that commits
+ahead has committed before the frame completed, so the load should cost it
+less. The report then prints, per client, how much its mean rose under load,
+and checks the target: the ahead rows' rise is less than half of the
+after-DQBUF fencecam-camera row's.
+
 The stats files (one JSON line a frame), fencecam's logs and bench.json stay
 in DIR (default out/bench).
 """
@@ -65,6 +74,9 @@ WIDTH, HEIGHT = 640, 480
 REFRESH_NS = 16_700_000  # T in the latency targets
 WARMUP_S = 3
 VIVID_STAMP = "/sys/module/vivid/parameters/stamp_completion_time"
+LOADED = " loaded"  # the loaded pass's rows: the row's name and this
+AFTER_DQBUF_CLIENT = "fencecam-camera explicit"
+AHEAD_CLIENTS = ["fencecam-camera ahead explicit", "fencecam-camera ahead implicit"]
 
 
 def pipelines(vivid):
@@ -115,8 +127,9 @@ def first_frame_shown(stats):
     return False
 
 
-def run_pipeline(harness, name, args, client, renderer, env, seconds, out):
-    """Runs one pipeline; leaves OUT/<slug>.jsonl, .log and returns its window."""
+def run_pipeline(harness, name, args, client, renderer, env, seconds, out, loaded=False):
+    """Runs one pipeline; leaves OUT/<slug>.jsonl, .log and returns its window.
+    `loaded`: with stress-ng loading every CPU from the first frame shown."""
     base = os.path.join(out, slug(name))
     with tempfile.TemporaryDirectory() as scratch:
         # Stats go to tmpfs while written: the checkout is a 9p mount, and a
@@ -134,10 +147,17 @@ def run_pipeline(harness, name, args, client, renderer, env, seconds, out):
                     raise SystemExit(f"tools/bench: {name}: no camera frame on screen within "
                                      f"180 s; see {base}.log")
                 time.sleep(0.5)
+            load = None
+            if loaded:
+                # Default priority, as the client's: the load competes with it.
+                load = subprocess.Popen(["stress-ng", "--cpu", str(os.cpu_count()), "--quiet"])
             time.sleep(WARMUP_S)
             window = {"start_ns": time.monotonic_ns(), "cpu_start_s": cpu_seconds(comp.process.pid)}
             time.sleep(seconds)
             window.update(end_ns=time.monotonic_ns(), cpu_end_s=cpu_seconds(comp.process.pid))
+            if load:
+                load.terminate()
+                load.wait()
             try:
                 window["exit_status"] = comp.terminate()
             except subprocess.TimeoutExpired:
@@ -168,6 +188,13 @@ def guest(options):
         print(f"bench: {name} ...", flush=True)
         windows[name] = run_pipeline(harness, name, args, client, renderer, env,
                                      options.seconds, options.out)
+    if options.loaded:
+        for name, args, client, renderer, env in pipelines(vivid):
+            if client:
+                print(f"bench: {name} loaded ...", flush=True)
+                windows[name + LOADED] = run_pipeline(harness, name + LOADED, args, client,
+                                                      renderer, env, options.seconds,
+                                                      options.out, loaded=True)
     with open(os.path.join(options.out, "bench.json"), "w") as out:
         json.dump({"seconds": options.seconds, "windows": windows}, out, indent=1)
 
@@ -225,7 +252,7 @@ def report(out):
     gst = results.get("GStreamer waylandsink", {}).get("mean")
     print(f"completion (vivid's stamp) to page flip, vkms {MODE}, vivid XR24 "
           f"{WIDTH}x{HEIGHT}, {run['seconds']} s each after {WARMUP_S} s warm-up")
-    header = (f"{'pipeline':<30} {'shown':>5} {'fps':>5} {'ahead':>5} {'0-copy':>6} {'mean':>7} "
+    header = (f"{'pipeline':<38} {'shown':>5} {'fps':>5} {'ahead':>5} {'0-copy':>6} {'mean':>7} "
               f"{'p50':>7} {'p99':>7} {'/GStr':>6} {'CPU/frame':>9}")
     print(header)
     print("-" * len(header))
@@ -233,11 +260,11 @@ def report(out):
     for name, r in results.items():
         if "mean" not in r:
             problems.append(f"{name}: no frame with a completion stamp reached the screen")
-            print(f"{name:<30} {r['presented']:>5}  (nothing measured)")
+            print(f"{name:<38} {r['presented']:>5}  (nothing measured)")
             continue
         ratio = f"{r['mean'] / gst:.2f}" if gst else "-"
         ahead = "-" if r["ahead"] is None else f"{r['ahead']:.0%}"
-        print(f"{name:<30} {r['presented']:>5} {r['fps']:>5.1f} {ahead:>5} {r['zero_copy']:>6.0%} "
+        print(f"{name:<38} {r['presented']:>5} {r['fps']:>5.1f} {ahead:>5} {r['zero_copy']:>6.0%} "
               f"{r['mean']:>7.2f} {r['p50']:>7.2f} {r['p99']:>7.2f} {ratio:>6} "
               f"{r['cpu_ms_per_frame']:>7.2f}ms")
         if r["exit_status"] != 0:
@@ -267,9 +294,27 @@ def report(out):
         if "cpu_ms_per_frame" in composited:
             print(f"compositor CPU per frame: direct scanout {fence['cpu_ms_per_frame']:.2f} ms, "
                   f"composited {composited['cpu_ms_per_frame']:.2f} ms")
+    report_load(results)
     for problem in problems:
         print(f"tools/bench: {problem}", file=sys.stderr)
     return 1 if problems else 0
+
+
+def report_load(results):
+    """What the CPU load cost each client row, and the ahead target."""
+    rise = {name: results[name + LOADED]["mean"] - results[name]["mean"]
+            for name in results
+            if "mean" in results[name] and "mean" in results.get(name + LOADED, {})}
+    if not rise:
+        return
+    print("mean rise under load: " + ", ".join(f"{name} {value:+.2f} ms"
+                                               for name, value in rise.items()))
+    after = rise.get(AFTER_DQBUF_CLIENT)
+    for name in AHEAD_CLIENTS:
+        if name in rise and after is not None:
+            verdict = "met" if rise[name] < after / 2 else "missed"
+            print(f"target, {name} rise under load < half of {AFTER_DQBUF_CLIENT}'s: "
+                  f"{rise[name]:+.2f} < {after / 2:+.2f} ms: {verdict}")
 
 
 # --- on the host -------------------------------------------------------------
@@ -283,7 +328,8 @@ def host(options):
     env = dict(os.environ, FENCECAM_VB2_FENCES="1")
     guest_run = subprocess.run(
         [os.path.join(TOP, "tools", "vm"), "--", "python3", os.path.realpath(__file__),
-         "__guest", "--seconds", str(options.seconds), "--out", options.out], env=env)
+         "__guest", "--seconds", str(options.seconds), "--out", options.out,
+         *(["--loaded"] if options.loaded else [])], env=env)
     if guest_run.returncode != 0:
         sys.exit(f"tools/bench: the VM run failed (exit {guest_run.returncode}); "
                  f"fencecam's logs are in {options.out}")
@@ -298,6 +344,9 @@ def main():
     parser.add_argument("--out", default=os.path.join(TOP, "out", "bench"),
                         help="where the stats files and logs go (default out/bench)")
     parser.add_argument("--report", metavar="DIR", help="only print the table of an earlier run")
+    parser.add_argument("--loaded", action="store_true",
+                        help="the loaded pass: every client row again under a CPU load "
+                        "(stress-ng)")
     options = parser.parse_args()
     options.out = os.path.abspath(options.out)
     if options.report:

@@ -229,3 +229,44 @@ TEST(HudLayout, OneBarAFrameScaledToTwoPeriods) {
     EXPECT_GT(off_scale.color.r, off_scale.color.g);
     EXPECT_GT(dropped.color.r, dropped.color.g);
 }
+
+TEST(HudSources, OneRowPerSourceWithItsOwnLatency) {
+    SourceHistories sources;
+    for (int i = 0; i < 30; ++i) {
+        FrameRecord left = frame(i * 16 * ms, i * 16 * ms + 30 * ms);
+        left.source = "client fencecam-camera (pid 812)";
+        FrameRecord right = frame(i * 16 * ms, i * 16 * ms + 10 * ms);
+        right.source = "client fencecam-camera (pid 813)";
+        sources.add(left);
+        sources.add(right);
+    }
+    std::vector<std::string> rows = hud_source_rows(sources);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0], "client fencecam-camera (pid 812)  LAT 30.0 P99 30.0 MS");
+    EXPECT_EQ(rows[1], "client fencecam-camera (pid 813)  LAT 10.0 P99 10.0 MS");
+
+    // Drawn below the graph, every glyph inside the panel, none unknown.
+    HudDrawList list = layout_hud(FrameHistory(), HudStatus(), sources);
+    int rows_drawn = 0;
+    int last_y = -1;
+    for (const HudGlyph &glyph : list.glyphs) {
+        EXPECT_TRUE(inside(list, glyph.x, glyph.y, font::glyph_width * glyph.scale,
+                           font::glyph_height * glyph.scale));
+        if (glyph.scale == 1 && glyph.x == 8 && glyph.y != last_y && glyph.y > 64 + 48) {
+            ++rows_drawn;
+            last_y = glyph.y;
+        }
+        EXPECT_NE(glyph.glyph, font::glyph_index('?'));
+    }
+    EXPECT_EQ(rows_drawn, 2);
+}
+
+TEST(HudSources, OnlyAsManyRowsAsTheHudHasRoomFor) {
+    SourceHistories sources;
+    for (size_t i = 0; i < SourceHistories::max_sources + 2; ++i) {
+        FrameRecord record = frame(0, 5 * ms);
+        record.source = "client " + std::to_string(i);
+        sources.add(record);
+    }
+    EXPECT_EQ(hud_source_rows(sources).size(), SourceHistories::max_sources);
+}

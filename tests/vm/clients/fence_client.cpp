@@ -25,12 +25,20 @@
 //   reused          create a buffer from params, then add to them again
 //   huge W H        commit a W x H XR24 dma-buf (the compositor must refuse
 //                   one larger than it can show)
+//   stream N        N commits of its own buffers, one per frame callback,
+//                   each reused only once released; then one line per commit:
+//                   "frame I BUFFER COMMIT PRESENTED RELEASED" (CLOCK_MONOTONIC
+//                   ns; PRESENTED 0 if discarded, RELEASED 0 if not yet),
+//                   releases polled every millisecond (syncobj: the release
+//                   point; implicit: wl_buffer.release)
 // A protocol error from the compositor prints "protocol-error ..." and exits 3.
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -39,6 +47,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <wayland-client.h>
 #include <xf86drm.h>
@@ -47,6 +56,7 @@
 #include "dma_fence.hpp"
 #include "linux-dmabuf-v1-client-protocol.h"
 #include "linux-drm-syncobj-v1-client-protocol.h"
+#include "presentation-time-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
 using fencecam::UniqueFd;
@@ -86,6 +96,8 @@ struct Buffer {
     wl_buffer *buffer = nullptr;
 };
 
+struct Stream;
+
 struct Client {
     bool syncobj_mode = false;
     wl_display *display = nullptr;
@@ -93,6 +105,7 @@ struct Client {
     xdg_wm_base *wm_base = nullptr;
     zwp_linux_dmabuf_v1 *dmabuf = nullptr;
     wp_linux_drm_syncobj_manager_v1 *syncobj_manager = nullptr;
+    wp_presentation *presentation = nullptr;
     wl_surface *surface = nullptr;
     xdg_surface *xdg = nullptr;
     xdg_toplevel *toplevel = nullptr;
@@ -113,6 +126,8 @@ struct Client {
     std::vector<uint64_t> release_points;
     SwSyncTimeline sw_sync;
     uint32_t sw_sync_value = 0;
+
+    std::vector<std::unique_ptr<Stream>> streams;
 };
 
 void handle_global(void *data, wl_registry *registry, uint32_t name, const char *interface,
@@ -131,6 +146,9 @@ void handle_global(void *data, wl_registry *registry, uint32_t name, const char 
     } else if (iface == wp_linux_drm_syncobj_manager_v1_interface.name) {
         client->syncobj_manager = static_cast<wp_linux_drm_syncobj_manager_v1 *>(
             wl_registry_bind(registry, name, &wp_linux_drm_syncobj_manager_v1_interface, 1));
+    } else if (iface == wp_presentation_interface.name) {
+        client->presentation = static_cast<wp_presentation *>(
+            wl_registry_bind(registry, name, &wp_presentation_interface, 1));
     }
 }
 void handle_global_remove(void *, wl_registry *, uint32_t) {}
@@ -314,6 +332,216 @@ uint32_t read_color(std::istream &in) {
     return 0xff000000u | (r << 16) | (g << 8) | b;
 }
 
+int64_t now_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// A stream of commits the way a camera client makes them: one per frame
+// callback, each of a buffer the compositor has released, and what the
+// client saw of each: when it committed, when the compositor says the commit
+// was presented (the page flip), when the buffer came back.
+struct Stream {
+    struct Frame {
+        size_t buffer = 0;
+        int64_t commit_ns = 0;
+        int64_t presented_ns = -1; // -1 no feedback yet, 0 discarded
+        int64_t released_ns = 0;
+    };
+    struct StreamBuffer {
+        Stream *stream = nullptr;
+        Buffer pixels;
+        size_t frame = 0;
+        bool busy = false;
+        // syncobj: a release timeline of its own, so that its points are
+        // added in order (a point signalled past another counts for both).
+        uint32_t release_timeline = 0;
+        wp_linux_drm_syncobj_timeline_v1 *release_object = nullptr;
+        uint64_t release_point = 0;
+    };
+    struct FeedbackSlot {
+        Stream *stream = nullptr;
+        size_t frame = 0;
+    };
+
+    Client *client = nullptr;
+    std::vector<std::unique_ptr<StreamBuffer>> buffers;
+    std::vector<std::unique_ptr<FeedbackSlot>> feedbacks;
+    std::vector<Frame> frames;
+    bool frame_due = true;
+    uint32_t acquire_timeline = 0;
+    wp_linux_drm_syncobj_timeline_v1 *acquire_object = nullptr;
+    uint64_t acquire_point = 0;
+};
+
+wp_linux_drm_syncobj_timeline_v1 *import_timeline(Client &client, uint32_t *handle) {
+    int fd = -1;
+    if (drmSyncobjCreate(client.gpu.get(), 0, handle) != 0 ||
+        drmSyncobjHandleToFD(client.gpu.get(), *handle, &fd) != 0) {
+        die("a timeline for the stream");
+    }
+    UniqueFd timeline_fd(fd);
+    return wp_linux_drm_syncobj_manager_v1_import_timeline(client.syncobj_manager,
+                                                           timeline_fd.get());
+}
+
+void handle_stream_buffer_release(void *data, wl_buffer *) {
+    auto *buffer = static_cast<Stream::StreamBuffer *>(data);
+    // With explicit sync the release point is what counts.
+    if (!buffer->stream->client->syncobj_mode && buffer->busy) {
+        buffer->busy = false;
+        buffer->stream->frames[buffer->frame].released_ns = now_ns();
+    }
+}
+const wl_buffer_listener stream_buffer_listener{handle_stream_buffer_release};
+
+void handle_stream_frame_done(void *data, wl_callback *callback, uint32_t) {
+    static_cast<Stream *>(data)->frame_due = true;
+    wl_callback_destroy(callback);
+}
+const wl_callback_listener stream_frame_listener{handle_stream_frame_done};
+
+void handle_feedback_presented(void *data, struct wp_presentation_feedback *feedback,
+                               uint32_t sec_hi, uint32_t sec_lo, uint32_t nsec, uint32_t, uint32_t,
+                               uint32_t, uint32_t) {
+    auto *slot = static_cast<Stream::FeedbackSlot *>(data);
+    slot->stream->frames[slot->frame].presented_ns =
+        int64_t((uint64_t(sec_hi) << 32) | sec_lo) * 1000000000 + nsec;
+    wp_presentation_feedback_destroy(feedback);
+}
+void handle_feedback_discarded(void *data, struct wp_presentation_feedback *feedback) {
+    auto *slot = static_cast<Stream::FeedbackSlot *>(data);
+    slot->stream->frames[slot->frame].presented_ns = 0;
+    wp_presentation_feedback_destroy(feedback);
+}
+const wp_presentation_feedback_listener feedback_listener{
+    [](void *, struct wp_presentation_feedback *, wl_output *) {}, handle_feedback_presented,
+    handle_feedback_discarded};
+
+void stream_commit(Stream &stream, size_t index) {
+    Client &client = *stream.client;
+    Stream::StreamBuffer &buffer = *stream.buffers[index];
+    buffer.busy = true;
+    buffer.frame = stream.frames.size();
+    if (client.syncobj_mode) {
+        uint64_t acquire = ++stream.acquire_point;
+        drmSyncobjTimelineSignal(client.gpu.get(), &stream.acquire_timeline, &acquire, 1);
+        const uint64_t release = ++buffer.release_point;
+        wp_linux_drm_syncobj_surface_v1_set_acquire_point(
+            client.syncobj_surface, stream.acquire_object, uint32_t(acquire >> 32),
+            uint32_t(acquire));
+        wp_linux_drm_syncobj_surface_v1_set_release_point(
+            client.syncobj_surface, buffer.release_object, uint32_t(release >> 32),
+            uint32_t(release));
+    }
+    auto slot = std::make_unique<Stream::FeedbackSlot>(Stream::FeedbackSlot{&stream, buffer.frame});
+    wp_presentation_feedback_add_listener(
+        wp_presentation_feedback(client.presentation, client.surface), &feedback_listener,
+        slot.get());
+    stream.feedbacks.push_back(std::move(slot));
+    wl_callback_add_listener(wl_surface_frame(client.surface), &stream_frame_listener, &stream);
+    wl_surface_attach(client.surface, buffer.pixels.buffer, 0, 0);
+    wl_surface_damage_buffer(client.surface, 0, 0, INT32_MAX, INT32_MAX);
+    wl_surface_commit(client.surface);
+    stream.frames.push_back({index, now_ns(), -1, 0});
+    stream.frame_due = false;
+}
+
+// Release points are polled: the client learns of them only by looking.
+void poll_release_points(Stream &stream) {
+    for (auto &buffer : stream.buffers) {
+        if (!buffer->busy) {
+            continue;
+        }
+        uint64_t point = buffer->release_point;
+        if (drmSyncobjTimelineWait(stream.client->gpu.get(), &buffer->release_timeline, &point, 1,
+                                   0, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT, nullptr) == 0) {
+            buffer->busy = false;
+            stream.frames[buffer->frame].released_ns = now_ns();
+        }
+    }
+}
+
+bool stream_settled(const Stream &stream, size_t count) {
+    if (stream.frames.size() < count) {
+        return false;
+    }
+    for (size_t i = 0; i < stream.frames.size(); ++i) {
+        const Stream::Frame &frame = stream.frames[i];
+        // The last commit stays on screen: its buffer is not due back.
+        if (frame.presented_ns < 0 || (i + 1 < stream.frames.size() && frame.released_ns == 0)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void run_stream(Client &client, size_t count) {
+    if (!client.presentation) {
+        errno = 0;
+        die("the compositor offers no wp_presentation");
+    }
+    auto owned = std::make_unique<Stream>();
+    Stream &stream = *owned;
+    client.streams.push_back(std::move(owned));
+    stream.client = &client;
+    if (client.syncobj_mode) {
+        stream.acquire_object = import_timeline(client, &stream.acquire_timeline);
+    }
+    const uint32_t colors[] = {0xffff0000u, 0xff00ff00u, 0xff0000ffu};
+    for (uint32_t color : colors) {
+        auto buffer = std::make_unique<Stream::StreamBuffer>();
+        buffer->stream = &stream;
+        buffer->pixels = make_buffer(client, uint32_t(client.width), uint32_t(client.height), true);
+        fill(buffer->pixels, color);
+        buffer->pixels.buffer = create_wl_buffer(client, buffer->pixels);
+        wl_buffer_add_listener(buffer->pixels.buffer, &stream_buffer_listener, buffer.get());
+        if (client.syncobj_mode) {
+            buffer->release_object = import_timeline(client, &buffer->release_timeline);
+        }
+        stream.buffers.push_back(std::move(buffer));
+    }
+    roundtrip(client);
+
+    // Ten seconds past the last commit at most for the rest to come back.
+    int64_t give_up_ns = 0;
+    while (!stream_settled(stream, count)) {
+        if (stream.frames.size() < count && stream.frame_due) {
+            for (size_t i = 0; i < stream.buffers.size(); ++i) {
+                if (!stream.buffers[i]->busy) {
+                    stream_commit(stream, i);
+                    break;
+                }
+            }
+            if (stream.frames.size() == count) {
+                give_up_ns = now_ns() + 10000000000;
+            }
+        }
+        if (give_up_ns && now_ns() > give_up_ns) {
+            break;
+        }
+        wl_display_flush(client.display);
+        pollfd fd{wl_display_get_fd(client.display), POLLIN, 0};
+        const int ready = poll(&fd, 1, 1);
+        if ((ready > 0 ? wl_display_dispatch(client.display)
+                       : wl_display_dispatch_pending(client.display)) < 0) {
+            check_display(client);
+            die("wl_display_dispatch");
+        }
+        if (client.syncobj_mode) {
+            poll_release_points(stream);
+        }
+    }
+    for (size_t i = 0; i < stream.frames.size(); ++i) {
+        const Stream::Frame &frame = stream.frames[i];
+        std::printf("frame %zu %zu %lld %lld %lld\n", i, frame.buffer,
+                    static_cast<long long>(frame.commit_ns),
+                    static_cast<long long>(std::max<int64_t>(frame.presented_ns, 0)),
+                    static_cast<long long>(frame.released_ns));
+    }
+}
+
 void handle_command(Client &client, const std::string &line) {
     std::istringstream in(line);
     std::string command;
@@ -387,6 +615,10 @@ void handle_command(Client &client, const std::string &line) {
         wl_surface_damage_buffer(client.surface, 0, 0, INT32_MAX, INT32_MAX);
         wl_surface_commit(client.surface);
         client.buffers.push_back(std::move(buffer));
+    } else if (command == "stream") {
+        size_t count = 0;
+        in >> count;
+        run_stream(client, count);
     } else if (command == "readonly") {
         Buffer buffer = make_buffer(client, 320, 240, false);
         fill(buffer, read_color(in));
