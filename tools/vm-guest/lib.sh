@@ -68,7 +68,11 @@ load_modules() {
 	local module pid pids=() failed=0
 	# FENCECAM_VB2_FENCES: the VM runs our patched videobuf2 (tools/kmods);
 	# vivid opts in to release fences on its capture queue.
-	[ -z "${FENCECAM_VB2_FENCES:-}" ] || module_params[vivid]+=" release_fences=1"
+	# uvcvideo too, when it runs (FENCECAM_VM_UVC).
+	if [ -n "${FENCECAM_VB2_FENCES:-}" ]; then
+		module_params[vivid]+=" release_fences=1"
+		module_params[uvcvideo]+=" release_fences=1"
+	fi
 	for module; do
 		(
 			# shellcheck disable=SC2086 # parameters are words
