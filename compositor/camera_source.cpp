@@ -402,6 +402,7 @@ void CameraSource::latch(unsigned slot, const FrameTimes &times) {
     record.sequence = times.sequence;
     record.queued_ns = times.queued_ns;
     record.ready_ns = times.ready_ns;
+    record.ready_from = to_string(times.ready_from);
     record.latched_ns = times.latched_ns;
     if (server_.options().completion_stamps) {
         record.stamp_ns = read_completion_stamp(buffers_[slot]->base()).value_or(-1);

@@ -88,6 +88,7 @@ void ClientFrames::handle_commit(Surface &watched) {
     record.sequence = seq;
     record.queued_ns = commit.committed_ns;
     record.ready_ns = commit.committed_ns;
+    record.ready_from = "commit";
     record.latched_ns = monotonic_ns();
     if (completion_stamps_) {
         record.stamp_ns = read_completion_stamp(buffer).value_or(-1);

@@ -18,6 +18,18 @@ std::string_view to_string(SyncMode mode) {
     return "?";
 }
 
+std::string_view to_string(ReadySource source) {
+    switch (source) {
+    case ReadySource::fence:
+        return "fence";
+    case ReadySource::dqbuf:
+        return "dqbuf";
+    case ReadySource::learnt:
+        return "learnt";
+    }
+    return "?";
+}
+
 void FrameLatcher::set_fence_timeout(std::chrono::milliseconds timeout) {
     if (timeout == fence_timeout_) {
         return;
@@ -79,8 +91,11 @@ bool FrameLatcher::judge_fence(unsigned index) {
     // A timestamp from before the frame was queued (a stub that signalled
     // long ago, or none at all) says nothing of when this frame was done:
     // it was ready when we learnt it.
-    int64_t ready_ns = state.timestamp_ns >= slot.queued_ns ? state.timestamp_ns : monotonic_ns();
-    complete(index, ok, ready_ns);
+    if (state.timestamp_ns >= slot.queued_ns) {
+        complete(index, ok, state.timestamp_ns, ReadySource::fence);
+    } else {
+        complete(index, ok, monotonic_ns(), ReadySource::learnt);
+    }
     return true;
 }
 
@@ -88,12 +103,12 @@ void FrameLatcher::dequeued(unsigned index, bool error) {
     Slot &slot = slots_.at(index);
     slot.with_producer = false;
     if (mode_ == SyncMode::dqbuf) {
-        complete(index, !error, monotonic_ns());
+        complete(index, !error, monotonic_ns(), ReadySource::dqbuf);
     } else if (!slot.resolved && error) {
         // An error buffer whose fence we have not seen yet: it will never be
         // shown, so stop waiting for its fence.
         stop_waiting(slot);
-        complete(index, false, monotonic_ns());
+        complete(index, false, monotonic_ns(), ReadySource::dqbuf);
         arm_timeout();
     } else if (!slot.resolved && judge_fence(index) && slot.sequence == timed_sequence_) {
         // DQBUF can hand back several buffers in one event-loop iteration,
@@ -106,7 +121,7 @@ void FrameLatcher::dequeued(unsigned index, bool error) {
     requeue_if_free(index);
 }
 
-void FrameLatcher::complete(unsigned index, bool ok, int64_t ready_ns) {
+void FrameLatcher::complete(unsigned index, bool ok, int64_t ready_ns, ReadySource ready_from) {
     Slot &slot = slots_[index];
     slot.resolved = true;
     if (!ok) {
@@ -120,7 +135,8 @@ void FrameLatcher::complete(unsigned index, bool ok, int64_t ready_ns) {
     shown_sequence_ = slot.sequence;
     slot.with_scene = true;
     ++counters_.latched;
-    hooks_.latch(index, FrameTimes{slot.sequence, slot.queued_ns, ready_ns, monotonic_ns()});
+    hooks_.latch(index,
+                 FrameTimes{slot.sequence, slot.queued_ns, ready_ns, ready_from, monotonic_ns()});
 }
 
 void FrameLatcher::released(unsigned index) {

@@ -47,11 +47,22 @@ enum class SyncMode {
 
 std::string_view to_string(SyncMode mode);
 
+// Where a frame's ready time comes from: a test that claims "latched after
+// the fence signalled" must know it compared with the fence's own time.
+enum class ReadySource {
+    fence,  // the fence's signal timestamp (SYNC_IOC_FILE_INFO)
+    dqbuf,  // the moment DQBUF returned the buffer
+    learnt, // the fence carried no usable timestamp: when we saw it signalled
+};
+
+std::string_view to_string(ReadySource source);
+
 // The timeline of one shown frame, CLOCK_MONOTONIC nanoseconds.
 struct FrameTimes {
     uint64_t sequence = 0; // queue order, from 1
     int64_t queued_ns = 0;
-    int64_t ready_ns = 0; // fence signal time, or DQBUF time
+    int64_t ready_ns = 0;
+    ReadySource ready_from = ReadySource::fence;
     int64_t latched_ns = 0;
 };
 
@@ -116,7 +127,7 @@ class FrameLatcher {
 
     void handle_fence(unsigned slot);
     bool judge_fence(unsigned slot);
-    void complete(unsigned slot, bool ok, int64_t ready_ns);
+    void complete(unsigned slot, bool ok, int64_t ready_ns, ReadySource ready_from);
     void abandon_oldest();
     void arm_timeout();
     void requeue_if_free(unsigned slot);

@@ -51,13 +51,14 @@ std::string FrameStats::to_json(const FrameRecord &frame) {
     char line[512];
     std::snprintf(line, sizeof line,
                   "{\"source\":\"%s\",\"mode\":\"%s\",\"sequence\":%" PRIu64
-                  ",\"queued_ns\":%s,\"ready_ns\":%s,\"latched_ns\":%s,\"present_ns\":%s,"
+                  ",\"queued_ns\":%s,\"ready_ns\":%s,\"ready_from\":\"%s\",\"latched_ns\":%s,"
+                  "\"present_ns\":%s,"
                   "\"zero_copy\":%s,\"stamp_ns\":%s,\"replaced\":%s}",
                   frame.source.c_str(), frame.mode.c_str(), frame.sequence,
                   time(frame.queued_ns).c_str(), time(frame.ready_ns).c_str(),
-                  time(frame.latched_ns).c_str(), time(frame.present_ns).c_str(),
-                  frame.zero_copy ? "true" : "false", time(frame.stamp_ns).c_str(),
-                  frame.replaced ? "true" : "false");
+                  frame.ready_from.c_str(), time(frame.latched_ns).c_str(),
+                  time(frame.present_ns).c_str(), frame.zero_copy ? "true" : "false",
+                  time(frame.stamp_ns).c_str(), frame.replaced ? "true" : "false");
     return line;
 }
 

@@ -34,6 +34,9 @@ struct FrameRecord {
     // Benchmarks (--completion-stamps): the completion time the test camera
     // wrote into the frame, one clock for every pipeline compared.
     int64_t stamp_ns = -1;
+    // What ready_ns is: "fence" (its signal timestamp), "dqbuf", "learnt"
+    // (when a fence without a timestamp was seen signalled), "commit".
+    std::string ready_from;
 };
 
 // Mean and percentiles of a set of durations, in milliseconds.

@@ -86,6 +86,7 @@ TEST_F(LatcherTest, NothingIsLatchedBeforeItsFenceSignals) {
     signal(0);
     EXPECT_EQ(latched_, std::vector<unsigned>{0});
     EXPECT_EQ(times_[0].ready_ns, signalled_ns_) << "ready time is the fence's signal timestamp";
+    EXPECT_EQ(times_[0].ready_from, ReadySource::fence);
 }
 
 TEST_F(LatcherTest, LatchesWithoutWaitingForDqbuf) {
@@ -137,6 +138,7 @@ TEST_F(LatcherTest, DqbufModeLatchesOnDqbuf) {
     EXPECT_TRUE(latched_.empty());
     latcher_->dequeued(0, false);
     EXPECT_EQ(latched_, std::vector<unsigned>{0});
+    EXPECT_EQ(times_[0].ready_from, ReadySource::dqbuf);
 }
 
 TEST_F(LatcherTest, RequeueOnlyAfterReleaseAndDqbuf) {
@@ -234,6 +236,7 @@ TEST_F(LatcherTest, StubTimestampBeforeQueueingIsNotTheReadyTime) {
     ASSERT_EQ(times_.size(), 1u);
     EXPECT_GE(times_[0].ready_ns, before_queue);
     EXPECT_GE(times_[0].ready_ns, times_[0].queued_ns);
+    EXPECT_EQ(times_[0].ready_from, ReadySource::learnt) << "and the record says so";
 }
 
 TEST_F(LatcherTest, NewBoundAppliesToTheFenceBeingTimed) {

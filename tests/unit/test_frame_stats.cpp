@@ -33,13 +33,15 @@ TEST(FrameStats, RecordIsOneJsonLine) {
     frame.sequence = 7;
     frame.queued_ns = 100;
     frame.ready_ns = 200;
+    frame.ready_from = "fence";
     frame.latched_ns = 250;
     frame.present_ns = -1;
     frame.zero_copy = false;
     frame.stamp_ns = 190;
     EXPECT_EQ(FrameStats::to_json(frame),
               "{\"source\":\"camera\",\"mode\":\"fence\",\"sequence\":7,\"queued_ns\":100,"
-              "\"ready_ns\":200,\"latched_ns\":250,\"present_ns\":null,\"zero_copy\":false,"
+              "\"ready_ns\":200,\"ready_from\":\"fence\",\"latched_ns\":250,\"present_ns\":null,"
+              "\"zero_copy\":false,"
               "\"stamp_ns\":190,\"replaced\":false}");
 }
 

@@ -56,23 +56,27 @@ def wait_for_outage_and_return(comp, path_prefix, point, resume):
                          timeout=30)
 
 
-def camera_pixel_mappings(pid):
-    """Lines of /proc/PID/maps that map one of the camera's dma-bufs.
-
-    The renderer maps dma-bufs of its own (llvmpipe's render targets), so
-    camera buffers are told apart by their exporter, videobuf2, in fdinfo.
-    """
+def camera_dmabuf_inodes(pid):
+    """Inodes of the dma-bufs PID holds from a camera: told apart from the
+    renderer's own dma-bufs (llvmpipe's render targets) by their exporter,
+    videobuf2, in fdinfo."""
     camera_inodes = set()
     for fd in os.listdir(f"/proc/{pid}/fd"):
         try:
             with open(f"/proc/{pid}/fdinfo/{fd}") as info:
                 fields = dict(line.split(":", 1) for line in info if ":" in line)
+            if fields.get("exp_name", "").strip().startswith("videobuf2"):
+                camera_inodes.add(os.stat(f"/proc/{pid}/fd/{fd}").st_ino)
         except OSError:
             continue
-        if fields.get("exp_name", "").strip().startswith("videobuf2"):
-            camera_inodes.add(os.stat(f"/proc/{pid}/fd/{fd}").st_ino)
     if not camera_inodes:
-        raise AssertionError("fencecam holds no camera dma-buf: is the camera running?")
+        raise AssertionError(f"process {pid} holds no camera dma-buf: is the camera running?")
+    return camera_inodes
+
+
+def camera_pixel_mappings(pid):
+    """Lines of /proc/PID/maps that map one of the camera's dma-bufs."""
+    camera_inodes = camera_dmabuf_inodes(pid)
     with open(f"/proc/{pid}/maps") as maps:
         return [line for line in maps
                 if len(line.split()) > 5 and int(line.split()[4]) in camera_inodes]

@@ -1,0 +1,192 @@
+"""fencecam's headline claims, observed from outside fencecam, inside tools/vm.
+
+- Zero copy: what vkms' primary plane scans out is read from the kernel by a
+  second DRM client (fencecam-plane-probe): the dma-buf behind the plane's
+  framebuffer must be one of the camera's own (same inode, exported by
+  videobuf2), not a buffer fencecam rendered into. With the HUD on, the same
+  probe sees a rendered buffer, so it can tell the two apart.
+- Latching after the fence: a fence the test holds (fencecam-fence-injector,
+  a sw_sync fence added as a write fence to every camera dma-buf) keeps
+  every new frame off the plane, although vivid goes on writing frames and
+  DQBUF goes on returning them.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
+import harness  # noqa: E402
+from compositor_vm_test import (  # noqa: E402
+    MODE, OUT_DIR, camera_dmabuf_inodes, set_vivid_format, vivid, vivid_control)
+
+# vivid's "Test Pattern" menu (v4l2-tpg): solid fields a pixel can tell apart.
+PATTERN_RED = 7
+PATTERN_GREEN = 8
+
+
+def probe_plane(samples, interval_ms):
+    """The primary plane, sampled from the kernel: one dict per sample."""
+    result = subprocess.run([os.environ["FENCECAM_PLANE_PROBE"], str(samples), str(interval_ms)],
+                            capture_output=True, text=True, timeout=60 + samples * interval_ms / 1000)
+    if result.returncode != 0:
+        raise AssertionError("plane probe failed: " + result.stderr)
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def rgb(hex_pixel):
+    value = int(hex_pixel, 16)
+    return (value >> 16) & 0xff, (value >> 8) & 0xff, value & 0xff
+
+
+def is_red(color):
+    return color[0] > 180 and color[1] < 80 and color[2] < 80
+
+
+def is_green(color):
+    return color[1] > 180 and color[0] < 80 and color[2] < 80
+
+
+def read_stats(path):
+    with open(path) as stats:
+        return [json.loads(line) for line in stats if line.strip()]
+
+
+class ObservedScanout(unittest.TestCase):
+    def setUp(self):
+        os.makedirs(OUT_DIR, exist_ok=True)
+        set_vivid_format()
+
+    def test_observed_scanout_is_the_camera_buffer(self):
+        width, height = map(int, MODE.split("x"))
+        with harness.Compositor("--camera", vivid(), "--fps", "60", "--mode", MODE,
+                                backend="drm",
+                                log_path=os.path.join(OUT_DIR, "observed-scanout.log")) as comp:
+            comp.wait_for_log(": direct scanout", timeout=90)
+            camera = camera_dmabuf_inodes(comp.process.pid)
+            samples = probe_plane(150, 10)
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+            buffers = int(re.search(r", (\d+) buffers, ", comp.log_text()).group(1))
+        for sample in samples:
+            self.assertTrue(sample["exporter"].startswith("videobuf2"), sample)
+            self.assertIn(sample["inode"], camera, "the plane scans out a camera dma-buf")
+            self.assertEqual((sample["width"], sample["height"], sample["format"]),
+                             (width, height, "XR24"), sample)
+        shown = {sample["inode"] for sample in samples}
+        framebuffers = {sample["fb"] for sample in samples}
+        # The camera's buffers take turns on the plane, each imported once:
+        # one framebuffer per buffer, never one per frame.
+        self.assertGreaterEqual(len(shown), 2, f"{len(shown)} of {buffers} camera buffers shown")
+        self.assertLessEqual(len(shown), buffers)
+        self.assertEqual(len(framebuffers), len(shown), samples)
+
+        # The control: with the HUD drawn over the camera, the plane scans out
+        # a buffer fencecam rendered, and the probe sees that.
+        with harness.Compositor("--hud", "--camera", vivid(), "--fps", "60", "--mode", MODE,
+                                backend="drm",
+                                log_path=os.path.join(OUT_DIR, "observed-composited.log")) as comp:
+            comp.wait_for_log(": composited", timeout=90)
+            camera = camera_dmabuf_inodes(comp.process.pid)
+            samples = probe_plane(20, 10)
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+        for sample in samples:
+            self.assertFalse(sample["exporter"].startswith("videobuf2"), sample)
+            self.assertNotIn(sample["inode"], camera, sample)
+
+    def test_observed_scanout_of_a_peer_client_buffer(self):
+        """GStreamer's waylandsink (v4l2src io-mode=dmabuf): the plane scans
+        out the dma-buf GStreamer exported from vivid."""
+        with harness.Compositor("--no-camera", "--mode", MODE, backend="drm", renderer="gles2",
+                                log_path=os.path.join(OUT_DIR, "observed-peer.log")) as comp:
+            gst = comp.start_client(
+                "gst-launch-1.0", "-q", "v4l2src", f"device={vivid()}", "io-mode=dmabuf", "!",
+                "video/x-raw,format=BGRx,width=640,height=480", "!", "waylandsink",
+                "fullscreen=true", log_path=os.path.join(OUT_DIR, "observed-peer-gst.log"))
+            comp.wait_for_log(": direct scanout", timeout=120)
+            peer = camera_dmabuf_inodes(gst.pid)
+            samples = probe_plane(100, 10)
+            # GStreamer exports a buffer's dma-buf when it first uses it.
+            peer |= camera_dmabuf_inodes(gst.pid)
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+        for sample in samples:
+            self.assertIn(sample["inode"], peer, f"not one of GStreamer's vivid buffers: {sample}")
+        self.assertGreaterEqual(len({sample["inode"] for sample in samples}), 2)
+
+
+class ObservedLatching(unittest.TestCase):
+    def setUp(self):
+        os.makedirs(OUT_DIR, exist_ok=True)
+        set_vivid_format()
+
+    def tearDown(self):
+        vivid_control("test_pattern", 0)
+
+    def hold_and_switch(self, name):
+        """Red frames; then the test's fence goes into every camera buffer,
+        vivid switches to green, and the plane is sampled while the fence is
+        held; then the fence signals. Returns (plane samples during the hold,
+        the moment the hold began, the signal time, the stats, the log)."""
+        vivid_control("test_pattern", PATTERN_RED)
+        stats_path = os.path.join(OUT_DIR, name + ".jsonl")
+        # A fence bound longer than the hold, so no frame is given up (and no
+        # restart brings new buffers) while the test holds its fence.
+        with harness.Compositor("--camera", vivid(), "--fps", "60", "--mode", MODE,
+                                "--fence-timeout", "4000", "--stats", stats_path,
+                                backend="drm", log_path=os.path.join(OUT_DIR, name + ".log")) as comp:
+            comp.wait_for_log(": direct scanout", timeout=90)
+            comp.wait_for_screen(os.path.join(OUT_DIR, name + "-red.ppm"),
+                                 lambda image: is_red(image.pixel(320, 240)), timeout=30)
+            injector = subprocess.Popen([os.environ["FENCECAM_FENCE_INJECTOR"],
+                                         str(comp.process.pid)],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            try:
+                held = injector.stdout.readline()
+                self.assertTrue(held.startswith("held "), f"fence injector: {held!r}")
+                # Frames whose fences were exported before the test's fence
+                # was added still complete, red; then vivid turns green.
+                time.sleep(0.5)
+                hold_began_ns = time.monotonic_ns()
+                vivid_control("test_pattern", PATTERN_GREEN)
+                during = probe_plane(60, 10)
+                injector.stdin.write("signal\n")
+                injector.stdin.flush()
+                signalled = injector.stdout.readline()
+                self.assertTrue(signalled.startswith("signalled "), f"{signalled!r}")
+                signalled_ns = int(signalled.split()[1])
+            finally:
+                injector.stdin.close()
+                injector.wait(timeout=10)
+            comp.wait_for_screen(os.path.join(OUT_DIR, name + "-green.ppm"),
+                                 lambda image: is_green(image.pixel(320, 240)), timeout=30)
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+            log = comp.log_text()
+        return during, hold_began_ns, signalled_ns, read_stats(stats_path), log
+
+    def test_observed_latching_waits_for_a_test_held_fence(self):
+        during, hold_began_ns, signalled_ns, frames, log = self.hold_and_switch("observed-fence")
+        self.assertIn("sync mode fence", log)
+        # The kernel's plane: the same red camera buffer all through the hold.
+        for sample in during:
+            self.assertTrue(is_red(rgb(sample["center"])),
+                            f"a frame the test's fence held reached the plane: {sample}")
+        self.assertEqual(len({sample["fb"] for sample in during}), 1, during)
+        # fencecam's records agree: nothing latched while the fence was held,
+        # ready times are the fences' own, and frames the hold caught were
+        # ready no earlier than the test's signal.
+        for frame in frames:
+            self.assertEqual(frame["ready_from"], "fence", frame)
+            self.assertFalse(hold_began_ns <= frame["latched_ns"] < signalled_ns,
+                             f"latched during the hold: {frame}")
+        caught = [f for f in frames if f["queued_ns"] < signalled_ns < f["latched_ns"]]
+        self.assertGreater(len(caught), 0, "no frame waited for the test's fence")
+        for frame in caught:
+            self.assertGreaterEqual(frame["ready_ns"], signalled_ns, frame)
+
+
+if __name__ == "__main__":
+    unittest.main()
