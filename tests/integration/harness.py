@@ -123,7 +123,8 @@ class Compositor:
         self.log = open(self.log_path, "w+")
         self.process = subprocess.Popen(self.args, env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT)
-        self.wait_for_log("running on WAYLAND_DISPLAY", timeout=30)
+        # gles2 on llvmpipe under TCG takes 10-20 s to start on a busy machine.
+        self.wait_for_log("running on WAYLAND_DISPLAY", timeout=90)
         return self
 
     def __exit__(self, *exc):

@@ -51,8 +51,9 @@ def frame_number(image):
     y = image.height // 16
     value = 0
     for cell in range(16):
-        luma = sum(image.pixel((2 * cell + 1) * image.width // 32, y)) / 3
-        if 60 < luma < 190:
+        color = image.pixel((2 * cell + 1) * image.width // 32, y)
+        luma = sum(color) / 3
+        if 60 < luma < 190 or max(color) - min(color) > 40:
             return None
         value = value << 1 | (luma >= 190)
     return value
