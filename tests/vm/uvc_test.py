@@ -108,7 +108,7 @@ class Uvc(unittest.TestCase):
             self.assertIn("camera YUYV 640x480: composited: the output's primary plane cannot "
                           "scan this format out", comp.log_text())
             self.check_pattern_moves(comp, name)
-            self.assertEqual(comp.terminate(), 0, comp.log_text())
+            self.assertEqual(comp.terminate(timeout=60), 0, comp.log_text())
             log = comp.log_text()
         self.assertIn("camera on Virtual-1: composited", log)
         summary = harness.camera_summary(log)
@@ -183,7 +183,7 @@ class Uvc(unittest.TestCase):
             comp.wait_for_count("sync mode fence: detected", 2, timeout=120)
             comp.wait_for_screen(self.out("uvc-unplug-back.ppm"),
                                  lambda image: frame_number(image) is not None, timeout=90)
-            self.assertEqual(comp.terminate(), 0, comp.log_text())
+            self.assertEqual(comp.terminate(timeout=60), 0, comp.log_text())
 
     def check_camera_client(self, order):
         name = "uvc-camera-client" + order
@@ -200,7 +200,7 @@ class Uvc(unittest.TestCase):
             self.assertIsNotNone(summary, "no summary line:\n" + result.stdout)
             self.assertGreaterEqual(int(summary.group(1)), 20, summary.group(0))
             self.assertIsNone(comp.process.poll())
-            self.assertEqual(comp.terminate(), 0, comp.log_text())
+            self.assertEqual(comp.terminate(timeout=60), 0, comp.log_text())
             print(f"\n{order}: {summary.group(0)}", file=sys.stderr)
         expected = "ahead of completion" if order == "--ahead" else "after DQBUF"
         self.assertIn(expected, result.stderr + result.stdout)
