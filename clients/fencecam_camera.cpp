@@ -3,8 +3,8 @@
 // the compositor knows it is complete, and each buffer returns to the camera
 // only once the compositor has stopped reading it.
 //
-//   fencecam-camera [--device /dev/videoN] [--sync explicit|implicit|none]
-//                   [--ahead | --no-ahead] [--frames N | --seconds N] [-v]
+//   fencecam-camera [--camera /dev/videoN] [--sync explicit|implicit|none]
+//                   [--ahead | --no-ahead] [--frames N | --seconds N] [-V]
 //
 // The loop, per frame, in one of two orders (commit_order.hpp):
 //   after DQBUF  VIDIOC_DQBUF (the frame is complete) -> wl_surface.attach +
@@ -58,6 +58,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "camera_options.hpp"
 #include "commit_order.hpp"
 #include "dmabuf_feedback.hpp"
 #include "format_choice.hpp"
@@ -70,83 +71,6 @@
 namespace fencecam::client {
 
 namespace {
-
-enum class SyncMode { explicit_sync, implicit_sync, none };
-
-struct Options {
-    std::string device;
-    SyncMode sync = SyncMode::explicit_sync;
-    long frames = 0;           // 0: no limit
-    long seconds = 0;          // 0: no limit
-    std::optional<bool> ahead; // --ahead / --no-ahead; neither: detect
-    bool verbose = false;
-};
-
-const char *usage = "usage: fencecam-camera [--device /dev/videoN] [--sync explicit|implicit|none] "
-                    "[--ahead | --no-ahead] [--frames N | --seconds N] [-v]";
-
-const char *help =
-    "  --device PATH     V4L2 capture device (default: the first one)\n"
-    "  --sync MODE       explicit (linux-drm-syncobj acquire/release points, default),\n"
-    "                    implicit (the dma-buf's own fences, wl_buffer.release) or none\n"
-    "  --ahead           commit each buffer right after VIDIOC_QBUF, gated by the camera's\n"
-    "                    pending write fence (needs videobuf2 release fences; an error without)\n"
-    "  --no-ahead        commit each frame after VIDIOC_DQBUF\n"
-    "                    neither: ahead when the camera attaches release fences, else after\n"
-    "                    DQBUF; one line says which order and why, the exit line says it again\n"
-    "  --frames N        stop after N commits\n"
-    "  --seconds N       stop after N seconds\n"
-    "  -v, --verbose     log feedbacks and presentation changes\n";
-
-std::optional<Options> parse_options(int argc, char **argv) {
-    Options options;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        const char *value = i + 1 < argc ? argv[i + 1] : nullptr;
-        if (arg == "--help" || arg == "-h") {
-            std::printf("%s\n%s", usage, help);
-            std::exit(0);
-        }
-        if (arg == "--ahead" || arg == "--no-ahead") {
-            options.ahead = arg == "--ahead";
-            continue;
-        }
-        if (arg == "--verbose" || arg == "-v") {
-            options.verbose = true;
-            continue;
-        }
-        if (!value) {
-            return std::nullopt;
-        }
-        ++i;
-        if (arg == "--device") {
-            options.device = value;
-        } else if (arg == "--sync") {
-            const std::string mode = value;
-            if (mode == "explicit") {
-                options.sync = SyncMode::explicit_sync;
-            } else if (mode == "implicit") {
-                options.sync = SyncMode::implicit_sync;
-            } else if (mode == "none") {
-                options.sync = SyncMode::none;
-            } else {
-                return std::nullopt;
-            }
-        } else if (arg == "--frames") {
-            options.frames = std::strtol(value, nullptr, 10);
-        } else if (arg == "--seconds") {
-            options.seconds = std::strtol(value, nullptr, 10);
-        } else {
-            return std::nullopt;
-        }
-    }
-    if (options.ahead == true && options.sync == SyncMode::none) {
-        std::fprintf(stderr, "fencecam-camera: --ahead needs --sync explicit or implicit: with "
-                             "none nothing would keep an unfinished frame off the screen\n");
-        return std::nullopt;
-    }
-    return options;
-}
 
 UniqueFd duplicate(const UniqueFd &fd) {
     return UniqueFd(fd ? fcntl(fd.get(), F_DUPFD_CLOEXEC, 0) : -1);
@@ -303,7 +227,7 @@ bool CameraClient::start(std::string &error) {
     if (options_.device.empty()) {
         const auto devices = V4l2Camera::capture_devices();
         if (devices.empty()) {
-            error = "no camera: no V4L2 capture device in /dev (use --device)";
+            error = "no camera: no V4L2 capture device in /dev (use --camera)";
             return false;
         }
         options_.device = devices.front();
@@ -745,12 +669,25 @@ bool CameraClient::run(std::string &error) {
 
 int main(int argc, char **argv) {
     using namespace fencecam::client;
-    const auto options = parse_options(argc, argv);
-    if (!options) {
-        std::fprintf(stderr, "%s\n", usage);
+    const ParseResult parsed = parse_options({argv, static_cast<size_t>(argc)});
+    if (!parsed.error.empty()) {
+        std::fprintf(stderr, "fencecam-camera: %s\n", parsed.error.c_str());
         return 2;
     }
-    CameraClient client(*options);
+    const Options &options = parsed.options;
+    if (options.help) {
+        std::fputs(usage().c_str(), stdout);
+        return 0;
+    }
+    if (options.version) {
+        std::printf("fencecam-camera %s\n", FENCECAM_VERSION);
+        return 0;
+    }
+    if (options.debug) {
+        // libwayland reads it when the display is connected.
+        setenv("WAYLAND_DEBUG", "client", 1);
+    }
+    CameraClient client(options);
     std::string error;
     if (!client.start(error) || !client.run(error)) {
         std::fprintf(stderr, "fencecam-camera: %s\n", error.c_str());

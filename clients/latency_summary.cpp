@@ -2,14 +2,14 @@
 
 #include <cstdio>
 
-#include "frame_stats.hpp"
+#include "duration_summary.hpp"
 
 namespace fencecam::client {
 
 std::string LatencySummary::line(const std::string &reference) const {
     // The same mean and nearest-rank percentiles as the compositor's stats,
     // so the two reports can be compared.
-    Distribution latency = distribution(latencies_ns_);
+    Distribution latency = latencies_.distribution();
     char text[256];
     std::snprintf(text, sizeof text,
                   "%zu frames presented (%llu zero-copy), %llu discarded; %s-to-present latency "

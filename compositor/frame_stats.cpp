@@ -1,35 +1,15 @@
 #include "frame_stats.hpp"
 
-#include <algorithm>
 #include <cerrno>
-#include <cinttypes>
-#include <cmath>
 #include <cstring>
-#include <numeric>
+
+#include "json_string.hpp"
 
 namespace fencecam {
 
-Distribution distribution(std::vector<int64_t> durations_ns) {
-    Distribution result;
-    result.count = durations_ns.size();
-    if (durations_ns.empty()) {
-        return result;
-    }
-    std::sort(durations_ns.begin(), durations_ns.end());
-    double sum = std::accumulate(durations_ns.begin(), durations_ns.end(), 0.0);
-    // Nearest-rank percentiles: always a value that was measured.
-    auto percentile = [&](double p) {
-        size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * double(durations_ns.size())));
-        return double(durations_ns[std::max<size_t>(rank, 1) - 1]) / 1e6;
-    };
-    result.mean_ms = sum / double(durations_ns.size()) / 1e6;
-    result.p50_ms = percentile(50);
-    result.p99_ms = percentile(99);
-    return result;
-}
-
 std::unique_ptr<FrameStats> FrameStats::create(const std::string &path, std::string &error) {
     std::unique_ptr<FrameStats> stats(new FrameStats());
+    stats->path_ = path;
     if (!path.empty()) {
         stats->file_ = std::fopen(path.c_str(), "w");
         if (!stats->file_) {
@@ -40,6 +20,21 @@ std::unique_ptr<FrameStats> FrameStats::create(const std::string &path, std::str
     return stats;
 }
 
+bool FrameStats::reopen(std::string &error) {
+    if (path_.empty()) {
+        return true;
+    }
+    std::FILE *file = std::fopen(path_.c_str(), "a");
+    if (!file) {
+        error = "cannot reopen --stats file " + path_ + ": " + std::strerror(errno) +
+                "; still writing the old one";
+        return false;
+    }
+    std::fclose(file_);
+    file_ = file;
+    return true;
+}
+
 FrameStats::~FrameStats() {
     if (file_) {
         std::fclose(file_);
@@ -48,18 +43,14 @@ FrameStats::~FrameStats() {
 
 std::string FrameStats::to_json(const FrameRecord &frame) {
     auto time = [](int64_t ns) { return ns < 0 ? std::string("null") : std::to_string(ns); };
-    char line[512];
-    std::snprintf(line, sizeof line,
-                  "{\"source\":\"%s\",\"mode\":\"%s\",\"sequence\":%" PRIu64
-                  ",\"queued_ns\":%s,\"ready_ns\":%s,\"ready_from\":\"%s\",\"latched_ns\":%s,"
-                  "\"present_ns\":%s,"
-                  "\"zero_copy\":%s,\"stamp_ns\":%s,\"replaced\":%s}",
-                  frame.source.c_str(), frame.mode.c_str(), frame.sequence,
-                  time(frame.queued_ns).c_str(), time(frame.ready_ns).c_str(),
-                  frame.ready_from.c_str(), time(frame.latched_ns).c_str(),
-                  time(frame.present_ns).c_str(), frame.zero_copy ? "true" : "false",
-                  time(frame.stamp_ns).c_str(), frame.replaced ? "true" : "false");
-    return line;
+    auto flag = [](bool value) { return std::string(value ? "true" : "false"); };
+    return "{\"source\":" + json_string(frame.source) + ",\"mode\":" + json_string(frame.mode) +
+           ",\"sequence\":" + std::to_string(frame.sequence) +
+           ",\"queued_ns\":" + time(frame.queued_ns) + ",\"ready_ns\":" + time(frame.ready_ns) +
+           ",\"ready_from\":" + json_string(frame.ready_from) +
+           ",\"latched_ns\":" + time(frame.latched_ns) +
+           ",\"present_ns\":" + time(frame.present_ns) + ",\"zero_copy\":" + flag(frame.zero_copy) +
+           ",\"stamp_ns\":" + time(frame.stamp_ns) + ",\"replaced\":" + flag(frame.replaced) + "}";
 }
 
 void FrameStats::record(const FrameRecord &frame) {
@@ -67,10 +58,10 @@ void FrameStats::record(const FrameRecord &frame) {
     if (frame.present_ns >= 0) {
         ++presented_;
         zero_copy_ += frame.zero_copy;
-        ready_to_present_ns_.push_back(frame.present_ns - frame.ready_ns);
+        ready_to_present_.add(frame.present_ns - frame.ready_ns);
     }
     replaced_ += frame.replaced;
-    latch_wait_ns_.push_back(frame.latched_ns - frame.ready_ns);
+    latch_wait_.add(frame.latched_ns - frame.ready_ns);
     if (file_) {
         std::fprintf(file_, "%s\n", to_json(frame).c_str());
         std::fflush(file_);
@@ -81,8 +72,8 @@ void FrameStats::record(const FrameRecord &frame) {
 }
 
 std::string FrameStats::summary() const {
-    Distribution present = distribution(ready_to_present_ns_);
-    Distribution latch = distribution(latch_wait_ns_);
+    Distribution present = ready_to_present_.distribution();
+    Distribution latch = latch_wait_.distribution();
     char line[480];
     std::snprintf(
         line, sizeof line,
@@ -92,7 +83,12 @@ std::string FrameStats::summary() const {
         frames_, presented_, replaced_,
         presented_ ? 100.0 * double(zero_copy_) / double(presented_) : 0.0, present.mean_ms,
         present.p50_ms, present.p99_ms, latch.mean_ms, latch.p50_ms, latch.p99_ms);
-    return line;
+    std::string text = line;
+    if (latch_wait_.seen() > latch_wait_.kept()) {
+        text += "; percentiles from a uniform sample of " + std::to_string(latch_wait_.kept()) +
+                " frames";
+    }
+    return text;
 }
 
 } // namespace fencecam

@@ -6,7 +6,7 @@
 // without a copy. Client surfaces get records too: their commit is the
 // "queued" time and, with no producer timestamp to read, their "ready" time. `--stats FILE` writes
 // them as JSON lines, which tools/plot-stats turns into pictures; the summary goes to the log at
-// exit.
+// exit and on SIGUSR1.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +14,8 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <vector>
+
+#include "duration_summary.hpp"
 
 namespace fencecam {
 
@@ -36,23 +37,17 @@ struct FrameRecord {
     int64_t stamp_ns = -1;
     // What ready_ns is: "fence" (its signal timestamp), "dqbuf", "learnt"
     // (when a fence without a timestamp was seen signalled), "commit".
-    std::string ready_from;
+    std::string ready_from = {};
 };
-
-// Mean and percentiles of a set of durations, in milliseconds.
-struct Distribution {
-    size_t count = 0;
-    double mean_ms = 0;
-    double p50_ms = 0;
-    double p99_ms = 0;
-};
-
-Distribution distribution(std::vector<int64_t> durations_ns);
 
 class FrameStats {
   public:
     // Without a path, records are only summarised.
     static std::unique_ptr<FrameStats> create(const std::string &path, std::string &error);
+    // Starts a new file at the same path (appending if one is there), for
+    // log rotation: the old one was moved away and is closed. On failure
+    // records keep going to the old one.
+    bool reopen(std::string &error);
     ~FrameStats();
 
     void record(const FrameRecord &frame);
@@ -68,14 +63,16 @@ class FrameStats {
   private:
     FrameStats() = default;
 
+    std::string path_;
     std::FILE *file_ = nullptr;
     std::function<void(const FrameRecord &)> on_record_;
     size_t frames_ = 0;
     size_t presented_ = 0;
     size_t replaced_ = 0;
     size_t zero_copy_ = 0;
-    std::vector<int64_t> ready_to_present_ns_;
-    std::vector<int64_t> latch_wait_ns_;
+    // Bounded: a summary after weeks costs what one after minutes does.
+    DurationReservoir ready_to_present_;
+    DurationReservoir latch_wait_;
 };
 
 } // namespace fencecam

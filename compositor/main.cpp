@@ -3,53 +3,20 @@
 //
 // main() parses the options, builds the Server and runs it. Everything a
 // person can get wrong ends here as one line on stderr and exit status 1.
+// With `-- COMMAND`, fencecam's exit status is COMMAND's (primary_client.hpp).
 #include <cstdio>
-#include <cstring>
+#include <cstdlib>
 #include <string>
-#include <vector>
 
-#include <csignal>
-#include <spawn.h>
-#include <sys/wait.h>
-
-#include "event_source.hpp"
 #include "options.hpp"
+#include "primary_client.hpp"
 #include "server.hpp"
-
-extern char **environ;
 
 namespace {
 
 int fail(const std::string &message) {
     std::fprintf(stderr, "fencecam: %s\n", message.c_str());
     return 1;
-}
-
-// Starts COMMAND with WAYLAND_DISPLAY pointing at us. Its exit is reaped from
-// the event loop, so it never lingers as a zombie.
-bool spawn_client(const std::vector<std::string> &command) {
-    std::vector<char *> argv;
-    for (const auto &arg : command) {
-        argv.push_back(const_cast<char *>(arg.c_str()));
-    }
-    argv.push_back(nullptr);
-    // The event loop blocks the signals it reads through a signalfd
-    // (SIGINT, SIGTERM, SIGCHLD); a child would inherit that mask and could
-    // not be stopped with Ctrl-C or kill.
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none;
-    sigemptyset(&none);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-    pid_t pid;
-    int err = posix_spawnp(&pid, argv[0], nullptr, &attr, argv.data(), environ);
-    posix_spawnattr_destroy(&attr);
-    if (err != 0) {
-        std::fprintf(stderr, "fencecam: cannot start '%s': %s\n", argv[0], std::strerror(err));
-        return false;
-    }
-    return true;
 }
 
 } // namespace
@@ -81,15 +48,34 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "fencecam: running on WAYLAND_DISPLAY=%s\n",
                  server->socket_name().c_str());
 
-    EventSource reap_children = EventSource::signal(server->loop, SIGCHLD, [] {
-        while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    std::unique_ptr<PrimaryClient> client;
+    int status = 0; // COMMAND's, when its exit ended the session
+    if (!options.command.empty()) {
+        client = PrimaryClient::spawn(
+            server->loop, options.command,
+            [&] {
+                const std::string what = client->describe_exit();
+                if (options.keep_running) {
+                    std::fprintf(stderr, "fencecam: %s; staying up (--keep-running)\n",
+                                 what.c_str());
+                    return;
+                }
+                std::fprintf(stderr, "fencecam: %s; exiting with status %d\n", what.c_str(),
+                             *client->exit_status());
+                status = *client->exit_status();
+                server->terminate();
+            },
+            error);
+        if (!client) {
+            return fail(error);
         }
-    });
-    if (!options.command.empty() && !spawn_client(options.command)) {
-        return 1;
     }
 
     server->run();
     std::fprintf(stderr, "fencecam: exiting\n");
-    return 0;
+    // The session's clients go with the display, COMMAND with them if it
+    // is still running; then the status is final.
+    server.reset();
+    client.reset();
+    return status;
 }

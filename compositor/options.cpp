@@ -1,19 +1,15 @@
 #include "options.hpp"
 
-#include <charconv>
+#include <algorithm>
 #include <cmath>
 #include <string_view>
+#include <vector>
+
+#include <getopt.h>
+
+#include "positive_number.hpp"
 
 namespace fencecam {
-
-namespace {
-
-bool parse_int(std::string_view text, int &value) {
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    return ec == std::errc() && end == text.data() + text.size() && value > 0;
-}
-
-} // namespace
 
 // WIDTHxHEIGHT or WIDTHxHEIGHT@HZ, where HZ may have decimals (59.94).
 std::optional<OutputMode> parse_mode(const std::string &text) {
@@ -31,10 +27,16 @@ std::optional<OutputMode> parse_mode(const std::string &text) {
         rest = rest.substr(0, at);
     }
     size_t x = rest.find('x');
-    if (x == std::string_view::npos || !parse_int(rest.substr(0, x), mode.width) ||
-        !parse_int(rest.substr(x + 1), mode.height)) {
+    if (x == std::string_view::npos) {
         return std::nullopt;
     }
+    auto width = parse_positive(rest.substr(0, x));
+    auto height = parse_positive(rest.substr(x + 1));
+    if (!width || !height) {
+        return std::nullopt;
+    }
+    mode.width = *width;
+    mode.height = *height;
     return mode;
 }
 
@@ -50,10 +52,11 @@ std::optional<SyncChoice> parse_sync(const std::string &text) {
 }
 
 std::string usage() {
-    return "usage: fencecam [options] [-- COMMAND...]\n"
+    return "usage: fencecam [options] [--] [COMMAND...]\n"
            "\n"
            "A wlroots compositor that shows a camera with zero copies and fence-correct latching.\n"
-           "COMMAND, if given, is started as a client once the compositor is up.\n"
+           "COMMAND, if given, is started as a client once the compositor is up; fencecam\n"
+           "exits when it does, with its exit status (128 + N when killed by signal N).\n"
            "\n"
            "  --mode WxH[@HZ]   output mode (a custom mode where the backend allows it)\n"
            "  --camera DEVICE   V4L2 capture device (default: the first one found)\n"
@@ -66,120 +69,217 @@ std::string usage() {
            "                    or syncobj acquire point) has not signalled by then\n"
            "                    (default: 5000)\n"
            "  --size WxH        camera size (default: the output's, for direct scanout)\n"
-           "  --stats FILE      write one JSON line of timings a frame\n"
+           "  --fps N           camera frame rate (default: the camera's)\n"
+           "  --stats FILE      write one JSON line of timings a frame (SIGHUP reopens\n"
+           "                    FILE, for log rotation; SIGUSR1 logs the summary so far)\n"
            "  --completion-stamps  benchmarks: also record the completion time that vivid\n"
            "                    (stamp_completion_time=1) writes into each frame; reads\n"
            "                    frames with the CPU, so needs --stats and nothing else\n"
-           "  --hud             start with the HUD (latency numbers and graph) shown;\n"
-           "                    the h key shows and hides it\n"
-           "  --fps N           camera frame rate (default: the camera's)\n"
+           "  --hud             start with the HUD (latency numbers and graph) shown\n"
+           "  --no-quit-key     Ctrl+Alt+BackSpace does not quit (kiosks)\n"
+           "  --keep-running    stay up when COMMAND exits\n"
            "  --socket NAME     Wayland socket name (default: the first free wayland-N)\n"
-           "  -v, --verbose     log wlroots information messages\n"
+           "  -V, --verbose     log wlroots information messages\n"
            "  -d, --debug       log wlroots debug messages\n"
            "  -h, --help        show this help\n"
-           "      --version     show the version\n"
+           "  -v, --version     show the version\n"
+           "\n"
+           "Keys (every other key goes to the focused client):\n"
+           "  Ctrl+Alt+BackSpace  quit (unless --no-quit-key)\n"
+           "  Ctrl+Alt+H          show or hide the HUD\n"
+           "  Ctrl+Alt+F1..F12    switch to another VT (on a DRM session)\n"
            "\n"
            "Backends come from wlroots: DRM/KMS from a VT, a window when nested, or\n"
            "headless with WLR_BACKENDS=headless. WLR_RENDERER picks the renderer.\n";
 }
 
+namespace {
+
+// Long-only options get values outside the range of short option letters.
+enum LongOnly : int {
+    opt_mode = 256,
+    opt_camera,
+    opt_no_camera,
+    opt_sync,
+    opt_fence_timeout,
+    opt_client_fence_timeout,
+    opt_size,
+    opt_fps,
+    opt_stats,
+    opt_completion_stamps,
+    opt_hud,
+    opt_no_quit_key,
+    opt_keep_running,
+    opt_socket,
+};
+
+constexpr option long_options[] = {
+    {"mode", required_argument, nullptr, opt_mode},
+    {"camera", required_argument, nullptr, opt_camera},
+    {"no-camera", no_argument, nullptr, opt_no_camera},
+    {"sync", required_argument, nullptr, opt_sync},
+    {"fence-timeout", required_argument, nullptr, opt_fence_timeout},
+    {"client-fence-timeout", required_argument, nullptr, opt_client_fence_timeout},
+    {"size", required_argument, nullptr, opt_size},
+    {"fps", required_argument, nullptr, opt_fps},
+    {"stats", required_argument, nullptr, opt_stats},
+    {"completion-stamps", no_argument, nullptr, opt_completion_stamps},
+    {"hud", no_argument, nullptr, opt_hud},
+    {"no-quit-key", no_argument, nullptr, opt_no_quit_key},
+    {"keep-running", no_argument, nullptr, opt_keep_running},
+    {"socket", required_argument, nullptr, opt_socket},
+    {"verbose", no_argument, nullptr, 'V'},
+    {"debug", no_argument, nullptr, 'd'},
+    {"help", no_argument, nullptr, 'h'},
+    {"version", no_argument, nullptr, 'v'},
+    {nullptr, 0, nullptr, 0},
+};
+
+std::string getopt_error(int result, std::span<char *const> argv) {
+    // What the user typed, without any "=value": the option getopt stopped at.
+    std::string typed = optind > 0 && size_t(optind) < argv.size() ? argv[optind - 1] : "";
+    typed = typed.substr(0, typed.find('='));
+    if (result == ':') {
+        return "option " + typed + " needs a value (try --help)";
+    }
+    if (optopt != 0 && typed.starts_with("--")) {
+        return "option " + typed + " takes no value (try --help)";
+    }
+    if (optopt != 0) {
+        return "unknown option '-" + std::string(1, char(optopt)) + "' (try --help)";
+    }
+    return "unknown option '" + typed + "' (try --help)";
+}
+
+std::string option_name(int value) {
+    for (const option &entry : long_options) {
+        if (entry.val == value) {
+            return std::string("--") + entry.name;
+        }
+    }
+    return "?";
+}
+
+} // namespace
+
 ParseResult parse_options(std::span<const char *const> args) {
     ParseResult result;
     Options &options = result.options;
-    for (size_t i = 1; i < args.size(); ++i) {
-        std::string_view arg = args[i];
-        auto value = [&](std::string &out) {
-            if (i + 1 >= args.size()) {
-                result.error = "option " + std::string(arg) + " needs a value (try --help)";
-                return false;
-            }
-            out = args[++i];
+    // getopt_long wants writable pointers; it never writes through them, and
+    // "+" (stop at the first non-option: the start of COMMAND) keeps it from
+    // reordering them.
+    std::vector<char *> argv;
+    for (const char *arg : args) {
+        argv.push_back(const_cast<char *>(arg));
+    }
+    argv.push_back(nullptr);
+    const int argc = static_cast<int>(args.size());
+    // The messages are ours: one line that names the option.
+    opterr = 0;
+    // 0, not 1: glibc then forgets any state of an earlier parse.
+    optind = 0;
+
+    auto number = [&](int id, int &out) {
+        if (auto value = parse_positive(optarg)) {
+            out = *value;
             return true;
-        };
-        if (arg == "--") {
-            options.command.assign(args.begin() + static_cast<long>(i) + 1, args.end());
-            break;
-        } else if (arg == "-h" || arg == "--help") {
+        }
+        result.error =
+            "bad " + option_name(id) + " '" + optarg + "': expected a positive whole number";
+        return false;
+    };
+
+    int c;
+    while ((c = getopt_long(argc, argv.data(), "+:hvVd", long_options, nullptr)) != -1) {
+        switch (c) {
+        case 'h':
             options.help = true;
-        } else if (arg == "--version") {
+            break;
+        case 'v':
             options.version = true;
-        } else if (arg == "-v" || arg == "--verbose") {
-            options.log_level = 2;
-        } else if (arg == "-d" || arg == "--debug") {
+            break;
+        case 'V':
+            options.log_level = std::max(options.log_level, 2);
+            break;
+        case 'd':
             options.log_level = 3;
-        } else if (arg == "--socket") {
-            if (!value(options.socket)) {
-                return result;
-            }
-        } else if (arg == "--stats") {
-            if (!value(options.stats)) {
-                return result;
-            }
-        } else if (arg == "--camera") {
-            if (!value(options.camera.device)) {
-                return result;
-            }
-        } else if (arg == "--hud") {
-            options.hud = true;
-        } else if (arg == "--completion-stamps") {
-            options.completion_stamps = true;
-        } else if (arg == "--no-camera") {
+            break;
+        case opt_socket:
+            options.socket = optarg;
+            break;
+        case opt_stats:
+            options.stats = optarg;
+            break;
+        case opt_camera:
+            options.camera.device = optarg;
+            break;
+        case opt_no_camera:
             options.camera.enabled = false;
-        } else if (arg == "--sync") {
-            std::string text;
-            if (!value(text)) {
-                return result;
-            }
-            auto sync = parse_sync(text);
-            if (!sync) {
-                result.error = "bad --sync '" + text + "': expected auto, fence or dqbuf";
-                return result;
-            }
-            options.camera.sync = *sync;
-        } else if (arg == "--fence-timeout" || arg == "--client-fence-timeout" || arg == "--fps") {
-            std::string text;
-            int number = 0;
-            if (!value(text)) {
-                return result;
-            }
-            if (!parse_int(text, number)) {
+            break;
+        case opt_hud:
+            options.hud = true;
+            break;
+        case opt_completion_stamps:
+            options.completion_stamps = true;
+            break;
+        case opt_no_quit_key:
+            options.quit_key = false;
+            break;
+        case opt_keep_running:
+            options.keep_running = true;
+            break;
+        case opt_sync:
+            if (auto sync = parse_sync(optarg)) {
+                options.camera.sync = *sync;
+            } else {
                 result.error =
-                    "bad " + std::string(arg) + " '" + text + "': expected a positive number";
+                    std::string("bad --sync '") + optarg + "': expected auto, fence or dqbuf";
                 return result;
             }
-            (arg == "--fps"             ? options.camera.fps
-             : arg == "--fence-timeout" ? options.camera.fence_timeout_ms
-                                        : options.client_fence_timeout_ms) = number;
-        } else if (arg == "--size") {
-            std::string text;
-            if (!value(text)) {
+            break;
+        case opt_fps:
+            if (!number(c, options.camera.fps)) {
                 return result;
             }
-            auto size = parse_mode(text);
+            break;
+        case opt_fence_timeout:
+            if (!number(c, options.camera.fence_timeout_ms)) {
+                return result;
+            }
+            break;
+        case opt_client_fence_timeout:
+            if (!number(c, options.client_fence_timeout_ms)) {
+                return result;
+            }
+            break;
+        case opt_size: {
+            auto size = parse_mode(optarg);
             if (!size || size->refresh_mhz != 0) {
-                result.error = "bad --size '" + text + "': expected WIDTHxHEIGHT";
+                result.error = std::string("bad --size '") + optarg + "': expected WIDTHxHEIGHT";
                 return result;
             }
             options.camera.width = size->width;
             options.camera.height = size->height;
-        } else if (arg == "--mode") {
-            std::string text;
-            if (!value(text)) {
-                return result;
-            }
-            options.mode = parse_mode(text);
+            break;
+        }
+        case opt_mode:
+            options.mode = parse_mode(optarg);
             if (!options.mode) {
-                result.error =
-                    "bad --mode '" + text + "': expected WIDTHxHEIGHT or WIDTHxHEIGHT@HZ";
+                result.error = std::string("bad --mode '") + optarg +
+                               "': expected WIDTHxHEIGHT or WIDTHxHEIGHT@HZ";
                 return result;
             }
-        } else {
-            result.error = "unknown option '" + std::string(arg) + "' (try --help)";
+            break;
+        default:
+            result.error = getopt_error(c, argv);
             return result;
         }
     }
+    options.command.assign(args.begin() + optind, args.end());
     if (options.completion_stamps && options.stats.empty()) {
         result.error = "--completion-stamps needs --stats FILE: the stamps are recorded there";
+    } else if (options.keep_running && options.command.empty()) {
+        result.error = "--keep-running needs a COMMAND: it says what to do when COMMAND exits";
     }
     return result;
 }

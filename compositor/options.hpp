@@ -40,11 +40,17 @@ struct Options {
     // disconnected: far beyond any frame period, so only a broken producer
     // reaches it, yet short enough that a stuck surface is noticed.
     int client_fence_timeout_ms = 5000;
-    bool hud = false;  // --hud: start with the HUD shown
+    bool hud = false; // --hud: start with the HUD shown
+    // Ctrl+Alt+BackSpace quits unless --no-quit-key: a kiosk whose user must
+    // not end the session turns it off and is stopped by its service manager.
+    bool quit_key = true;
     int log_level = 1; // 0 silent, 1 errors, 2 info, 3 debug (wlr_log_importance)
     bool help = false;
     bool version = false;
     std::vector<std::string> command; // started as a client once the display is up
+    // fencecam ends when COMMAND does, with its exit status, unless
+    // --keep-running: then it stays up for other clients.
+    bool keep_running = false;
 };
 
 struct ParseResult {

@@ -1,5 +1,7 @@
 #include "seat.hpp"
 
+#include <set>
+
 #include "keybindings.hpp"
 #include "server.hpp"
 
@@ -34,7 +36,13 @@ class Seat::Keyboard {
 
   private:
     void handle_key(wlr_keyboard_key_event *event) {
+        // A key that ran a binding is ours until it is released: its client
+        // never saw it pressed, so it must not see it released either.
         if (event->state == WL_KEYBOARD_KEY_STATE_PRESSED && run_binding(event->keycode)) {
+            bound_keys_.insert(event->keycode);
+            return;
+        }
+        if (event->state == WL_KEYBOARD_KEY_STATE_RELEASED && bound_keys_.erase(event->keycode)) {
             return;
         }
         wlr_seat_set_keyboard(seat_.seat_, keyboard_);
@@ -48,8 +56,9 @@ class Seat::Keyboard {
         const xkb_keysym_t *keysyms;
         int count = xkb_state_key_get_syms(keyboard_->xkb_state, keycode + 8, &keysyms);
         uint32_t modifiers = wlr_keyboard_get_modifiers(keyboard_);
+        const BindingOptions options{.quit_key = seat_.server_.options().quit_key};
         for (int i = 0; i < count; ++i) {
-            if (auto action = find_binding(keysyms[i], modifiers)) {
+            if (auto action = find_binding(keysyms[i], modifiers, options)) {
                 seat_.server_.handle_action(*action);
                 return true;
             }
@@ -59,6 +68,7 @@ class Seat::Keyboard {
 
     Seat &seat_;
     wlr_keyboard *keyboard_;
+    std::set<uint32_t> bound_keys_; // held down since they ran a binding
     Listener<> modifiers_;
     Listener<wlr_keyboard_key_event> key_;
     Listener<> destroy_;
@@ -92,6 +102,18 @@ Seat::Seat(Server &server)
     // Pointer events come in frames (e.g. two axes at once); forward the
     // grouping so clients apply them together.
     cursor_frame_.connect(&cursor_->events.frame, [this] { wlr_seat_pointer_notify_frame(seat_); });
+    // Touch goes through the cursor too, which maps each touchscreen to
+    // its output; no cursor image moves for it.
+    touch_down_.connect(&cursor_->events.touch_down,
+                        [this](wlr_touch_down_event *event) { handle_touch_down(event); });
+    touch_motion_.connect(&cursor_->events.touch_motion,
+                          [this](wlr_touch_motion_event *event) { handle_touch_motion(event); });
+    touch_up_.connect(&cursor_->events.touch_up,
+                      [this](wlr_touch_up_event *event) { handle_touch_up(event); });
+    touch_cancel_.connect(&cursor_->events.touch_cancel,
+                          [this](wlr_touch_cancel_event *event) { handle_touch_cancel(event); });
+    touch_frame_.connect(&cursor_->events.touch_frame,
+                         [this] { wlr_seat_touch_notify_frame(seat_); });
     request_set_cursor_.connect(&seat_->events.request_set_cursor,
                                 [this](wlr_seat_pointer_request_set_cursor_event *event) {
                                     handle_request_set_cursor(event);
@@ -125,6 +147,13 @@ void Seat::handle_new_input(wlr_input_device *device) {
         // (acceleration, tapping) would be applied here.
         wlr_cursor_attach_input_device(cursor_.get(), device);
         break;
+    case WLR_INPUT_DEVICE_TOUCH: {
+        wlr_cursor_attach_input_device(cursor_.get(), device);
+        Listener<> &destroy = touchscreens_.emplace_back();
+        destroy.connect(&device->events.destroy,
+                        [this, &destroy] { remove_touchscreen(&destroy); });
+        break;
+    }
     default:
         break;
     }
@@ -133,17 +162,26 @@ void Seat::handle_new_input(wlr_input_device *device) {
 }
 
 // There is always a cursor (it may be moved by a test or a tablet later),
-// so the seat always has a pointer; keyboards only when one is plugged in.
+// so the seat always has a pointer; keyboard and touch only while such a
+// device is plugged in.
 void Seat::update_capabilities() {
     uint32_t caps = WL_SEAT_CAPABILITY_POINTER;
     if (!keyboards_.empty()) {
         caps |= WL_SEAT_CAPABILITY_KEYBOARD;
+    }
+    if (!touchscreens_.empty()) {
+        caps |= WL_SEAT_CAPABILITY_TOUCH;
     }
     wlr_seat_set_capabilities(seat_, caps);
 }
 
 void Seat::remove_keyboard(Keyboard *keyboard) {
     keyboards_.remove_if([keyboard](const auto &owned) { return owned.get() == keyboard; });
+    update_capabilities();
+}
+
+void Seat::remove_touchscreen(const Listener<> *destroy) {
+    touchscreens_.remove_if([destroy](const Listener<> &owned) { return &owned == destroy; });
     update_capabilities();
 }
 
@@ -180,6 +218,46 @@ void Seat::update_pointer_focus(uint32_t time_msec) {
         wlr_cursor_set_xcursor(cursor_.get(), cursor_theme_.get(), "default");
         wlr_seat_pointer_clear_focus(seat_);
     }
+}
+
+// A finger works like a click: the surface under it gets the touch point,
+// and keyboard focus.
+void Seat::handle_touch_down(wlr_touch_down_event *event) {
+    double lx, ly, sx, sy;
+    wlr_cursor_absolute_to_layout_coords(cursor_.get(), &event->touch->base, event->x, event->y,
+                                         &lx, &ly);
+    wlr_surface *surface = surface_at(lx, ly, sx, sy);
+    if (!surface) {
+        return;
+    }
+    focus(surface);
+    touch_origins_[event->touch_id] = {lx - sx, ly - sy};
+    wlr_seat_touch_notify_down(seat_, surface, event->time_msec, event->touch_id, sx, sy);
+}
+
+void Seat::handle_touch_motion(wlr_touch_motion_event *event) {
+    auto origin = touch_origins_.find(event->touch_id);
+    if (origin == touch_origins_.end()) {
+        return; // went down where no surface was
+    }
+    double lx, ly;
+    wlr_cursor_absolute_to_layout_coords(cursor_.get(), &event->touch->base, event->x, event->y,
+                                         &lx, &ly);
+    wlr_seat_touch_notify_motion(seat_, event->time_msec, event->touch_id,
+                                 lx - origin->second.first, ly - origin->second.second);
+}
+
+void Seat::handle_touch_up(wlr_touch_up_event *event) {
+    if (touch_origins_.erase(event->touch_id)) {
+        wlr_seat_touch_notify_up(seat_, event->time_msec, event->touch_id);
+    }
+}
+
+void Seat::handle_touch_cancel(wlr_touch_cancel_event *event) {
+    if (wlr_touch_point *point = wlr_seat_touch_get_point(seat_, event->touch_id)) {
+        wlr_seat_touch_notify_cancel(seat_, point->client);
+    }
+    touch_origins_.erase(event->touch_id);
 }
 
 wlr_surface *Seat::surface_at(double lx, double ly, double &sx, double &sy) const {

@@ -119,6 +119,19 @@ bool Server::start(std::string &error) {
     // down in order instead of the process dying mid-frame.
     sigint_ = EventSource::signal(loop, SIGINT, [this] { terminate(); });
     sigterm_ = EventSource::signal(loop, SIGTERM, [this] { terminate(); });
+    // A session that runs for weeks is asked how it is doing, and has its
+    // --stats file rotated, without being stopped.
+    sigusr1_ = EventSource::signal(loop, SIGUSR1, [this] { print_summaries(); });
+    sighup_ = EventSource::signal(loop, SIGHUP, [this] {
+        std::string error;
+        if (options_.stats.empty()) {
+            wlr_log(WLR_INFO, "SIGHUP: no --stats file to reopen");
+        } else if (stats->reopen(error)) {
+            std::fprintf(stderr, "fencecam: SIGHUP: reopened %s\n", options_.stats.c_str());
+        } else {
+            std::fprintf(stderr, "fencecam: %s\n", error.c_str());
+        }
+    });
     return true;
 }
 
@@ -126,8 +139,8 @@ void Server::run() {
     wl_display_run(display);
 }
 
-void Server::handle_action(Action action) {
-    switch (action) {
+void Server::handle_action(const KeyAction &action) {
+    switch (action.action) {
     case Action::quit:
         wlr_log(WLR_INFO, "quit key pressed");
         terminate();
@@ -135,7 +148,24 @@ void Server::handle_action(Action action) {
     case Action::toggle_hud:
         hud->toggle();
         break;
+    case Action::switch_vt:
+        // Only a session on a VT (DRM backend through libseat) has VTs;
+        // nested or headless, the chord does nothing. The session pauses
+        // our outputs and input until we are switched back to.
+        if (!session) {
+            wlr_log(WLR_INFO, "no VT to switch to: not a session on a VT");
+        } else if (!wlr_session_change_vt(session, action.vt)) {
+            wlr_log(WLR_ERROR, "cannot switch to VT %u", action.vt);
+        }
+        break;
     }
+}
+
+void Server::print_summaries() const {
+    if (camera) {
+        std::fprintf(stderr, "fencecam: %s\n", camera->summary().c_str());
+    }
+    std::fprintf(stderr, "fencecam: %s\n", stats->summary().c_str());
 }
 
 void Server::schedule_commits() {
@@ -237,6 +267,8 @@ Server::~Server() {
         std::fprintf(stderr, "fencecam: %s\n", camera->summary().c_str());
     }
     camera.reset();
+    sigusr1_.reset();
+    sighup_.reset();
     new_toplevel_.disconnect();
     new_popup_.disconnect();
     layout_change_.disconnect();

@@ -30,7 +30,8 @@ class Server {
     Server(const Server &) = delete;
     Server &operator=(const Server &) = delete;
 
-    // Runs until SIGINT, SIGTERM or terminate().
+    // Runs until SIGINT, SIGTERM or terminate(). SIGUSR1 prints the
+    // summaries so far; SIGHUP reopens the --stats file.
     void run();
     void terminate() { wl_display_terminate(display); }
 
@@ -77,12 +78,13 @@ class Server {
     void focus_last_view();
 
     // What a compositor key binding asks for (see keybindings.hpp).
-    void handle_action(Action action);
+    void handle_action(const KeyAction &action);
 
   private:
     explicit Server(const Options &options);
     bool start(std::string &error);
     void handle_new_output(wlr_output *output);
+    void print_summaries() const;
 
     Options options_;
     std::string socket_;
@@ -94,6 +96,8 @@ class Server {
     Listener<> layout_change_;
     EventSource sigint_;
     EventSource sigterm_;
+    EventSource sigusr1_;
+    EventSource sighup_;
 };
 
 } // namespace fencecam

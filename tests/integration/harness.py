@@ -109,7 +109,7 @@ class Compositor:
         self.env.pop("WAYLAND_DISPLAY", None)
         self.env.pop("DISPLAY", None)
         self.env.update(env or {})
-        self.args = [fencecam_binary(), "--socket", self.socket, "-v", *args]
+        self.args = [fencecam_binary(), "--socket", self.socket, "-V", *args]
         # The live logs stay in the runtime dir (tmpfs in the VM, where the
         # checkout is a 9p mount that a concurrent reader may see with holes);
         # copies go to the requested paths at exit.
@@ -123,8 +123,16 @@ class Compositor:
         self.log = open(self.log_path, "w+")
         self.process = subprocess.Popen(self.args, env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT)
-        # gles2 on llvmpipe under TCG takes 10-20 s to start on a busy machine.
-        self.wait_for_log("running on WAYLAND_DISPLAY", timeout=90)
+        try:
+            # Generous: in the VM the first gles2 start reads llvmpipe (tens of
+            # MB) over 9p and compiles its shaders under TCG, 15-25 s on a
+            # loaded host; a hang still fails.
+            self.wait_for_log("running on WAYLAND_DISPLAY", timeout=90)
+        except BaseException:
+            # __exit__ does not run when __enter__ fails: a compositor left
+            # running here would hold the output for every later test.
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(self, *exc):
@@ -284,6 +292,60 @@ class UinputPointer(UinputDevice):
         self._event(self.EV_SYN, 0, 0)
 
 
+class UinputTouchscreen(UinputDevice):
+    """A one-finger multitouch screen (a direct device, so libinput calls it
+    a touchscreen), 0..WIDTH x 0..HEIGHT, mapped by the compositor onto its
+    output."""
+
+    NAME = "fencecam test touchscreen"
+    EV_ABS, BTN_TOUCH = 3, 0x14a
+    ABS_X, ABS_Y = 0x00, 0x01
+    ABS_MT_SLOT, ABS_MT_POSITION_X, ABS_MT_POSITION_Y, ABS_MT_TRACKING_ID = 0x2f, 0x35, 0x36, 0x39
+    UI_SET_ABSBIT, UI_SET_PROPBIT, UI_ABS_SETUP = 0x40045567, 0x4004556E, 0x401C5504
+    INPUT_PROP_DIRECT = 1
+    WIDTH, HEIGHT = 1000, 1000
+
+    def __init__(self):
+        import fcntl
+        import struct
+        self._struct = struct
+        self.fd = os.open("/dev/uinput", os.O_WRONLY | os.O_NONBLOCK)
+        fcntl.ioctl(self.fd, self.UI_SET_EVBIT, self.EV_KEY)
+        fcntl.ioctl(self.fd, self.UI_SET_KEYBIT, self.BTN_TOUCH)
+        fcntl.ioctl(self.fd, self.UI_SET_EVBIT, self.EV_ABS)
+        fcntl.ioctl(self.fd, self.UI_SET_PROPBIT, self.INPUT_PROP_DIRECT)
+        for code, maximum in [(self.ABS_X, self.WIDTH), (self.ABS_Y, self.HEIGHT),
+                              (self.ABS_MT_SLOT, 0), (self.ABS_MT_TRACKING_ID, 65535),
+                              (self.ABS_MT_POSITION_X, self.WIDTH),
+                              (self.ABS_MT_POSITION_Y, self.HEIGHT)]:
+            fcntl.ioctl(self.fd, self.UI_SET_ABSBIT, code)
+            # struct uinput_abs_setup: code, then input_absinfo (value,
+            # minimum, maximum, fuzz, flat, resolution).
+            fcntl.ioctl(self.fd, self.UI_ABS_SETUP,
+                        struct.pack("HxxiiiiII", code, 0, 0, maximum, 0, 0, 0))
+        setup = struct.pack("HHHH80sI", 0x06, 0x1, 0x2, 1, self.NAME.encode(), 0)
+        fcntl.ioctl(self.fd, self.UI_DEV_SETUP, setup)
+        fcntl.ioctl(self.fd, self.UI_DEV_CREATE)
+
+    def tap(self, fx, fy):
+        """Touches at (fx, fy), fractions of the screen, and lifts the finger."""
+        x, y = int(fx * self.WIDTH), int(fy * self.HEIGHT)
+        for code, value in [(self.ABS_MT_SLOT, 0), (self.ABS_MT_TRACKING_ID, 1),
+                            (self.ABS_MT_POSITION_X, x), (self.ABS_MT_POSITION_Y, y),
+                            (self.ABS_X, x), (self.ABS_Y, y)]:
+            self._event(self.EV_ABS, code, value)
+        self._event(self.EV_KEY, self.BTN_TOUCH, 1)
+        self._event(self.EV_SYN, 0, 0)
+        time.sleep(0.1)
+        self._event(self.EV_ABS, self.ABS_MT_TRACKING_ID, -1)
+        self._event(self.EV_KEY, self.BTN_TOUCH, 0)
+        self._event(self.EV_SYN, 0, 0)
+
+
+# Linux input key codes (linux/input-event-codes.h).
+KEY_ESC, KEY_BACKSPACE, KEY_LEFTCTRL, KEY_A, KEY_H, KEY_LEFTALT = 1, 14, 29, 30, 35, 56
+
+
 class UinputKeyboard(UinputDevice):
     NAME = "fencecam test keyboard"
 
@@ -291,6 +353,22 @@ class UinputKeyboard(UinputDevice):
         super().__init__(self.NAME, keys=keys)
 
     def tap(self, key):
-        for value in (1, 0):
+        self.chord(key)
+
+    def chord(self, *keys):
+        """Presses the keys in order and releases them in reverse, as a
+        person types Ctrl+Alt+H."""
+        for key, value in [(key, 1) for key in keys] + [(key, 0) for key in reversed(keys)]:
             self._event(self.EV_KEY, key, value)
             self._event(self.EV_SYN, 0, 0)
+
+    # fencecam's own keys (keybindings.cpp).
+    def press_hud_key(self):
+        self.chord(KEY_LEFTCTRL, KEY_LEFTALT, KEY_H)
+
+    def press_quit_key(self):
+        self.chord(KEY_LEFTCTRL, KEY_LEFTALT, KEY_BACKSPACE)
+
+    @staticmethod
+    def binding_keys():
+        return [KEY_LEFTCTRL, KEY_LEFTALT, KEY_H, KEY_BACKSPACE]

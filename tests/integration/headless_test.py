@@ -2,8 +2,11 @@
 
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -118,6 +121,83 @@ class Headless(unittest.TestCase):
         sequences = [f["sequence"] for f in frames]
         self.assertEqual(sequences, sorted(sequences))
 
+    def test_hostile_client_name_is_escaped_json(self):
+        """A client's name in --stats is its executable's, which anyone can
+        choose: quotes, a backslash, a newline, a byte that is not UTF-8.
+        Every line still parses as one JSON record, with the name intact
+        (the stray byte as U+FFFD)."""
+        stats_path = os.path.join(OUT_DIR, "hostile-stats.jsonl")
+        link_dir = tempfile.mkdtemp(prefix="fencecam-hostile-")
+        hostile = os.path.join(link_dir.encode(), b'e"v\\il\n\xff')
+        os.symlink(shutil.which("weston-simple-shm"), hostile)
+        try:
+            with harness.Compositor("--no-camera", "--mode", "320x240", "--stats",
+                                    stats_path) as comp:
+                comp.start_client(hostile)
+                comp.wait_for_screen(os.path.join(OUT_DIR, "hostile.ppm"), shows_client,
+                                     timeout=30)
+                time.sleep(1)
+                self.assertEqual(comp.terminate(), 0, comp.log_text())
+        finally:
+            shutil.rmtree(link_dir)
+        with open(stats_path, "rb") as stats:
+            lines = stats.read().decode("utf-8").splitlines()
+        frames = [json.loads(line) for line in lines]
+        self.assertGreater(len(frames), 5)
+        for frame in frames:
+            self.assertRegex(frame["source"], '^client e"v\\\\il\n\ufffd \\(pid \\d+\\)$')
+
+    def test_long_run_summary_is_bounded(self):
+        """SIGUSR1 prints the summary of a running session. Past 4096 frames
+        its percentiles come from a uniform sample of 4096: the memory behind
+        it stops growing, however long the session runs."""
+        # A tiny output refreshed at 1 kHz: thousands of client commits a
+        # second, each one a record.
+        with harness.Compositor("--no-camera", "--mode", "64x64@1000") as comp:
+            comp.start_client("weston-simple-shm")
+            deadline = time.monotonic() + 90
+            latched = 0
+            while latched <= 5000:
+                self.assertLess(time.monotonic(), deadline, comp.log_text()[-2000:])
+                time.sleep(1)
+                printed = comp.count_in_log("fencecam: stats: ")
+                comp.process.send_signal(signal.SIGUSR1)
+                comp.wait_for_count("fencecam: stats: ", printed + 1, timeout=10)
+                last = comp.log_text().rsplit("fencecam: stats: ", 1)[1].splitlines()[0]
+                latched = int(last.split()[0])
+            self.assertIn("; percentiles from a uniform sample of 4096 frames", last)
+            self.assertRegex(last, r"ready->present mean \d+\.\d+ p50 \d+\.\d+ p99 \d+\.\d+ ms")
+            self.assertIsNone(comp.process.poll())
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+
+    def test_sighup_reopens_the_stats_file(self):
+        """Log rotation: the file is moved away, SIGHUP, and records go to a
+        new file at the same path; the moved one keeps what it had."""
+        stats_path = os.path.join(OUT_DIR, f"rotated-{os.getpid()}.jsonl")
+        with harness.Compositor("--no-camera", "--mode", "64x64", "--stats", stats_path) as comp:
+            comp.start_client("weston-simple-shm")
+            deadline = time.monotonic() + 30
+            while not (os.path.exists(stats_path) and os.path.getsize(stats_path) > 0):
+                self.assertLess(time.monotonic(), deadline, comp.log_text())
+                time.sleep(0.1)
+            os.rename(stats_path, stats_path + ".1")
+            comp.process.send_signal(signal.SIGHUP)
+            comp.wait_for_log("fencecam: SIGHUP: reopened " + stats_path, timeout=10)
+            deadline = time.monotonic() + 30
+            while not (os.path.exists(stats_path) and os.path.getsize(stats_path) > 0):
+                self.assertLess(time.monotonic(), deadline, comp.log_text())
+                time.sleep(0.1)
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+        sequences = []
+        for path in [stats_path + ".1", stats_path]:
+            with open(path) as f:
+                frames = [json.loads(line) for line in f]
+            self.assertTrue(frames, path)
+            sequences.append([frame["sequence"] for frame in frames])
+            os.remove(path)
+        # The new file carries on where the old one stopped.
+        self.assertLess(sequences[0][-1], sequences[1][0])
+
     def test_no_camera_shows_background(self):
         with harness.Compositor("--no-camera", "--mode", "320x240") as comp:
             image = comp.screenshot(os.path.join(OUT_DIR, "no-camera.ppm"))
@@ -157,7 +237,7 @@ class Headless(unittest.TestCase):
             with open(inner_log_path, "w") as inner_log:
                 inner = subprocess.Popen(
                     [harness.fencecam_binary(), "--no-camera", "--socket", "fencecam-inner",
-                     "-v", "--", "weston-simple-shm"],
+                     "-V", "--", "weston-simple-shm"],
                     env=dict(outer.env, **inner_env), stdout=inner_log, stderr=subprocess.STDOUT)
             outer.clients.append(inner)
 
@@ -193,7 +273,7 @@ class Headless(unittest.TestCase):
         out = os.path.join(OUT_DIR, "client-sigmask.txt")
         if os.path.exists(out):
             os.remove(out)
-        with harness.Compositor("--no-camera", "--", "sh", "-c",
+        with harness.Compositor("--no-camera", "--keep-running", "--", "sh", "-c",
                                 f"grep SigBlk /proc/self/status > {out}.part && "
                                 f"mv {out}.part {out}") as comp:
             deadline = time.monotonic() + 20
@@ -204,10 +284,57 @@ class Headless(unittest.TestCase):
             blocked = int(status.read().split()[1], 16)
         self.assertEqual(blocked, 0, f"the client starts with signals blocked: {blocked:#x}")
 
+    def test_command_exit_status_becomes_fencecam_s(self):
+        """fencecam -- COMMAND ends when COMMAND does, with its exit status
+        (128 + N when signal N killed it), and says so in one line."""
+        for script, status, words in [("exit 3", 3, "exited with status 3"),
+                                      ("kill -KILL $$", 137, "was killed by signal 9 (Killed)"),
+                                      ("exit 0", 0, "exited with status 0")]:
+            with harness.Compositor("--no-camera", "--", "sh", "-c", script) as comp:
+                self.assertEqual(comp.process.wait(timeout=30), status, comp.log_text())
+                self.assertIn(f"fencecam: 'sh' {words}; exiting with status {status}\n",
+                              comp.log_text())
+
+    def test_keep_running_outlives_command(self):
+        with harness.Compositor("--no-camera", "--keep-running", "--", "sh", "-c",
+                                "exit 5") as comp:
+            comp.wait_for_log("fencecam: 'sh' exited with status 5; staying up (--keep-running)",
+                              timeout=30)
+            # Still serving clients.
+            comp.start_client("weston-simple-shm")
+            comp.wait_for_log("view mapped", timeout=30)
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+
+    def test_command_does_not_outlive_fencecam(self):
+        """Stopped with SIGTERM, fencecam exits 0 and takes COMMAND with it."""
+        pid_file = os.path.join(OUT_DIR, f"command-{os.getpid()}.pid")
+        with harness.Compositor("--no-camera", "--", "sh", "-c",
+                                f"echo $$ > {pid_file}.part && mv {pid_file}.part {pid_file} "
+                                "&& exec sleep 600") as comp:
+            deadline = time.monotonic() + 20
+            while not os.path.exists(pid_file) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            with open(pid_file) as f:
+                pid = int(f.read())
+            os.remove(pid_file)
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+        self.assertFalse(os.path.exists(f"/proc/{pid}"), "COMMAND outlived fencecam")
+
     def test_sigint_exits_cleanly(self):
         with harness.Compositor() as comp:
             comp.process.send_signal(subprocess.signal.SIGINT)
             self.assertEqual(comp.process.wait(timeout=20), 0, comp.log_text())
+
+    def test_help_names_keys_and_options(self):
+        result = subprocess.run([harness.fencecam_binary(), "--help"], capture_output=True,
+                                text=True, timeout=20)
+        self.assertEqual(result.returncode, 0)
+        for expected in ["Ctrl+Alt+BackSpace", "Ctrl+Alt+H", "Ctrl+Alt+F1..F12", "--no-quit-key",
+                         "--keep-running", "-v, --version", "-V, --verbose", "-d, --debug"]:
+            self.assertIn(expected, result.stdout)
+        version = subprocess.run([harness.fencecam_binary(), "-v"], capture_output=True,
+                                 text=True, timeout=20)
+        self.assertRegex(version.stdout, r"^fencecam \d+\.\d+\.\d+ \(wlroots 0\.20\.")
 
     def test_unknown_option_is_one_line(self):
         result = subprocess.run([harness.fencecam_binary(), "--frobnicate"],

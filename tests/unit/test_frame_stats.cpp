@@ -8,25 +8,6 @@
 
 using namespace fencecam;
 
-TEST(FrameStats, DistributionUsesNearestRank) {
-    std::vector<int64_t> durations;
-    for (int ms = 1; ms <= 100; ++ms) {
-        durations.push_back(int64_t(ms) * 1'000'000);
-    }
-    Distribution d = distribution(durations);
-    EXPECT_EQ(d.count, 100u);
-    EXPECT_DOUBLE_EQ(d.mean_ms, 50.5);
-    EXPECT_DOUBLE_EQ(d.p50_ms, 50);
-    EXPECT_DOUBLE_EQ(d.p99_ms, 99);
-}
-
-TEST(FrameStats, DistributionOfOneAndOfNone) {
-    EXPECT_EQ(distribution({}).count, 0u);
-    Distribution one = distribution({2'500'000});
-    EXPECT_DOUBLE_EQ(one.p50_ms, 2.5);
-    EXPECT_DOUBLE_EQ(one.p99_ms, 2.5);
-}
-
 TEST(FrameStats, RecordIsOneJsonLine) {
     FrameRecord frame;
     frame.mode = "fence";
@@ -78,4 +59,54 @@ TEST(FrameStats, UnwritablePathIsOneLine) {
     EXPECT_FALSE(FrameStats::create("/nonexistent/dir/stats.jsonl", error));
     EXPECT_EQ(error,
               "cannot write --stats file /nonexistent/dir/stats.jsonl: No such file or directory");
+}
+
+TEST(FrameStats, HostileSourceStaysOneJsonString) {
+    FrameRecord frame;
+    frame.source = "client a\"b\\c\nd (pid 7)";
+    const std::string json = FrameStats::to_json(frame);
+    EXPECT_NE(json.find("\"source\":\"client a\\\"b\\\\c\\nd (pid 7)\",\"mode\""),
+              std::string::npos)
+        << json;
+    EXPECT_EQ(json.find('\n'), std::string::npos);
+}
+
+TEST(FrameStats, ReopenStartsANewFileAtThePath) {
+    std::string path = ::testing::TempDir() + "fencecam-rotated.jsonl";
+    std::string rotated = path + ".1";
+    std::string error;
+    auto stats = FrameStats::create(path, error);
+    ASSERT_TRUE(stats) << error;
+    FrameRecord frame{"camera", "dqbuf", 1, 0, 1'000'000, 1'500'000, 11'000'000, true};
+    stats->record(frame);
+    ASSERT_EQ(std::rename(path.c_str(), rotated.c_str()), 0);
+    ASSERT_TRUE(stats->reopen(error)) << error;
+    frame.sequence = 2;
+    stats->record(frame);
+    auto lines = [](const std::string &file) {
+        std::ifstream in(file);
+        std::string line, all;
+        while (std::getline(in, line)) {
+            all += line.substr(0, line.find(",\"queued_ns\"")) + "|";
+        }
+        return all;
+    };
+    EXPECT_EQ(lines(rotated), "{\"source\":\"camera\",\"mode\":\"dqbuf\",\"sequence\":1|");
+    EXPECT_EQ(lines(path), "{\"source\":\"camera\",\"mode\":\"dqbuf\",\"sequence\":2|");
+    std::remove(path.c_str());
+    std::remove(rotated.c_str());
+}
+
+TEST(FrameStats, SummarySaysWhenItSamples) {
+    std::string error;
+    auto stats = FrameStats::create("", error);
+    FrameRecord frame{"camera", "dqbuf", 1, 0, 1'000'000, 1'500'000, 11'000'000, true};
+    for (size_t i = 0; i < DurationReservoir::default_capacity; ++i) {
+        stats->record(frame);
+    }
+    EXPECT_EQ(stats->summary().find("sample"), std::string::npos) << stats->summary();
+    stats->record(frame);
+    EXPECT_NE(stats->summary().find("; percentiles from a uniform sample of 4096 frames"),
+              std::string::npos)
+        << stats->summary();
 }

@@ -69,8 +69,78 @@ TEST(Options, CommandAfterDoubleDash) {
 }
 
 TEST(Options, VerbosityLevels) {
-    EXPECT_EQ(parse({"-v"}).options.log_level, 2);
+    EXPECT_EQ(parse({}).options.log_level, 1);
+    EXPECT_EQ(parse({"-V"}).options.log_level, 2);
+    EXPECT_EQ(parse({"--verbose"}).options.log_level, 2);
     EXPECT_EQ(parse({"--debug"}).options.log_level, 3);
+    // The more talkative one wins, whatever the order.
+    EXPECT_EQ(parse({"-d", "-V"}).options.log_level, 3);
+}
+
+TEST(Options, VersionIsLowerCaseV) {
+    EXPECT_TRUE(parse({"-v"}).options.version);
+    EXPECT_TRUE(parse({"--version"}).options.version);
+    EXPECT_EQ(parse({"-v"}).options.log_level, 1);
+}
+
+TEST(Options, ShortOptionsBundle) {
+    auto result = parse({"-Vd"});
+    ASSERT_TRUE(result.error.empty()) << result.error;
+    EXPECT_EQ(result.options.log_level, 3);
+    result = parse({"-vh"});
+    EXPECT_TRUE(result.options.version);
+    EXPECT_TRUE(result.options.help);
+}
+
+TEST(Options, ValuesAfterAnEqualsSign) {
+    auto result = parse({"--camera=/dev/video0", "--fps=30", "--mode=640x480@60"});
+    ASSERT_TRUE(result.error.empty()) << result.error;
+    EXPECT_EQ(result.options.camera.device, "/dev/video0");
+    EXPECT_EQ(result.options.camera.fps, 30);
+    ASSERT_TRUE(result.options.mode);
+    EXPECT_EQ(result.options.mode->refresh_mhz, 60000);
+}
+
+TEST(Options, UnknownShortOptionAndStrayValue) {
+    EXPECT_EQ(parse({"-x"}).error, "unknown option '-x' (try --help)");
+    EXPECT_EQ(parse({"--hud=yes"}).error, "option --hud takes no value (try --help)");
+}
+
+TEST(Options, ParsingTwiceStartsAfresh) {
+    // getopt keeps its position in globals: a second parse must not carry
+    // on from where the first one stopped.
+    ASSERT_EQ(parse({"--socket", "a", "--", "true"}).options.command.size(), 1u);
+    auto again = parse({"--socket", "b"});
+    EXPECT_EQ(again.options.socket, "b");
+    EXPECT_TRUE(again.options.command.empty());
+}
+
+TEST(Options, CommandWithoutDoubleDash) {
+    // The first word that is not an option starts COMMAND; its own options
+    // stay its own.
+    auto result = parse({"--no-camera", "weston-terminal", "--fullscreen"});
+    ASSERT_TRUE(result.error.empty()) << result.error;
+    EXPECT_FALSE(result.options.camera.enabled);
+    ASSERT_EQ(result.options.command.size(), 2u);
+    EXPECT_EQ(result.options.command[1], "--fullscreen");
+}
+
+TEST(Options, QuitKeyAndKeepRunning) {
+    EXPECT_TRUE(parse({}).options.quit_key);
+    EXPECT_FALSE(parse({"--no-quit-key"}).options.quit_key);
+    EXPECT_FALSE(parse({"--", "true"}).options.keep_running);
+    EXPECT_TRUE(parse({"--keep-running", "--", "true"}).options.keep_running);
+    EXPECT_EQ(parse({"--keep-running"}).error,
+              "--keep-running needs a COMMAND: it says what to do when COMMAND exits");
+}
+
+TEST(Options, HelpNamesTheKeysAndOptions) {
+    const std::string text = fencecam::usage();
+    for (const char *expected :
+         {"Ctrl+Alt+BackSpace", "Ctrl+Alt+H", "Ctrl+Alt+F1..F12", "--no-quit-key", "--keep-running",
+          "-v, --version", "-V, --verbose", "-d, --debug", "--camera DEVICE"}) {
+        EXPECT_NE(text.find(expected), std::string::npos) << expected;
+    }
 }
 
 TEST(Options, CameraOptions) {
@@ -91,7 +161,7 @@ TEST(Options, CameraOptions) {
 TEST(Options, BadCameraValuesNameTheOption) {
     EXPECT_EQ(parse({"--sync", "maybe"}).error,
               "bad --sync 'maybe': expected auto, fence or dqbuf");
-    EXPECT_EQ(parse({"--fps", "0"}).error, "bad --fps '0': expected a positive number");
+    EXPECT_EQ(parse({"--fps", "0"}).error, "bad --fps '0': expected a positive whole number");
     EXPECT_EQ(parse({"--size", "640x480@60"}).error,
               "bad --size '640x480@60': expected WIDTHxHEIGHT");
 }
@@ -121,7 +191,7 @@ TEST(Options, ClientFenceTimeout) {
     for (const char *bad : {"0", "-1", "5s", "", "99999999999"}) {
         EXPECT_EQ(parse({"--client-fence-timeout", bad}).error,
                   std::string("bad --client-fence-timeout '") + bad +
-                      "': expected a positive number")
+                      "': expected a positive whole number")
             << bad;
     }
     EXPECT_EQ(parse({"--client-fence-timeout"}).error,

@@ -75,7 +75,7 @@ class Ahead(unittest.TestCase):
             log_path = os.path.join(comp.runtime_dir, "client.log")
             with open(log_path, "w") as log:
                 client = subprocess.Popen(
-                    [camera_client_binary(), "--device", vivid(), "--sync", sync, *args],
+                    [camera_client_binary(), "--camera", vivid(), "--sync", sync, *args],
                     env=comp.client_env(), stdout=log, stderr=subprocess.STDOUT)
             comp.clients.append(client)
 

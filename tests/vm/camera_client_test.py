@@ -16,8 +16,10 @@ import sys
 import time
 import unittest
 
+sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 import harness  # noqa: E402
+from compositor_vm_test import set_vivid_defaults  # noqa: E402
 
 OUT_DIR = os.environ.get("FENCECAM_TEST_OUT", os.path.join(harness.build_dir(), "test-out", "vm"))
 MODE = "640x480"
@@ -25,7 +27,6 @@ FRAMES = 120
 # Under TCG fencecam, llvmpipe and vivid share two emulated cores: most
 # frames, not all, reach the screen.
 MIN_PRESENTED = 60
-KEY_H = 35
 SUMMARY = re.compile(r"fencecam-camera: (\d+) frames presented \((\d+) zero-copy\), (\d+) discarded; "
                      r"DQBUF-to-present latency mean ([\d.]+) ms, p50 ([\d.]+) ms, p99 ([\d.]+) ms")
 
@@ -55,7 +56,7 @@ class CameraClient(unittest.TestCase):
         with harness.Compositor("--no-camera", "--mode", MODE, backend="drm", renderer="gles2",
                                 log_path=os.path.join(OUT_DIR, name + ".log")) as comp:
             result = subprocess.run(
-                [camera_client_binary(), "--device", vivid(), "--sync", sync,
+                [camera_client_binary(), "--camera", vivid(), "--sync", sync,
                  "--frames", str(FRAMES)],
                 env=comp.client_env(), capture_output=True, text=True, timeout=300)
             with open(os.path.join(OUT_DIR, name + "-client.log"), "w") as log:
@@ -96,11 +97,11 @@ class CameraClient(unittest.TestCase):
             # The live log stays on the guest's tmpfs, as the harness does it.
             log_path = os.path.join(comp.runtime_dir, "camera-client.log")
             with open(log_path, "w") as log:
-                client = subprocess.Popen([camera_client_binary(), "--device", vivid(), "-v"],
+                client = subprocess.Popen([camera_client_binary(), "--camera", vivid(), "-V"],
                                           env=comp.client_env(), stdout=log,
                                           stderr=subprocess.STDOUT)
             comp.clients.append(client)
-            keyboard = harness.UinputKeyboard([KEY_H])
+            keyboard = harness.UinputKeyboard(harness.UinputKeyboard.binding_keys())
             try:
                 def client_log():
                     with open(log_path, errors="replace") as f:
@@ -127,7 +128,7 @@ class CameraClient(unittest.TestCase):
                          90)
                 comp.wait_for_log("input device: " + harness.UinputKeyboard.NAME, timeout=30)
                 seen = len(feedbacks())
-                keyboard.tap(KEY_H)
+                keyboard.press_hud_key()
                 comp.wait_for_log("HUD shown", timeout=30)
                 # The scene waits for 30 composited frames before it drops
                 # the scanout tranche: about 40 s of llvmpipe under TCG.
@@ -135,7 +136,7 @@ class CameraClient(unittest.TestCase):
                          lambda: "composite" in feedbacks()[seen:], 300)
                 self.assertIn("presented composited from #", client_log())
                 seen = len(feedbacks())
-                keyboard.tap(KEY_H)
+                keyboard.press_hud_key()
                 comp.wait_for_log("HUD hidden", timeout=30)
                 wait_for("the scanout tranche again", lambda: "scanout" in feedbacks()[seen:], 120)
                 wait_for("zero-copy frames again",
@@ -165,11 +166,47 @@ class CameraClient(unittest.TestCase):
             self.assertEqual(comp.terminate(), 0, comp.log_text())
             print(f"\nhud: {summary.group(0)}", file=sys.stderr)
 
+    def test_defaults(self):
+        """A new user's run: vivid as it came up, fencecam with only
+        --no-camera (the output's preferred mode, not the camera's size) and
+        fencecam-camera with no flags at all. Its frames keep coming and the
+        picture is on screen."""
+        set_vivid_defaults()
+        name = "camera-client-defaults"
+        with harness.Compositor("--no-camera", backend="drm", renderer="gles2",
+                                log_path=os.path.join(OUT_DIR, name + ".log")) as comp:
+            log_path = os.path.join(comp.runtime_dir, "camera-client.log")
+            with open(log_path, "w") as log:
+                client = subprocess.Popen([camera_client_binary()], env=comp.client_env(),
+                                          stdout=log, stderr=subprocess.STDOUT)
+            comp.clients.append(client)
+            try:
+                image = comp.wait_for_screen(
+                    os.path.join(OUT_DIR, name + ".ppm"),
+                    lambda image: not harness.near(image.pixel(image.width // 2, image.height // 2),
+                                                   harness.BACKGROUND),
+                    timeout=120)
+                time.sleep(6)
+                self.assertIsNone(client.poll(), "fencecam-camera stopped")
+                client.send_signal(signal.SIGINT)
+                self.assertEqual(client.wait(timeout=30), 0)
+            finally:
+                shutil.copyfile(log_path, os.path.join(OUT_DIR, name + "-client.log"))
+            with open(log_path, errors="replace") as f:
+                log = f.read()
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+        self.assertIn(vivid(), log, "the first capture device is vivid's")
+        summary = SUMMARY.search(log)
+        self.assertIsNotNone(summary, "no summary line:\n" + log)
+        self.assertGreaterEqual(int(summary.group(1)), 15, summary.group(0))
+        print(f"\ndefaults on a {image.width}x{image.height} output: {summary.group(0)}",
+              file=sys.stderr)
+
     def test_bad_input(self):
         """No camera and no compositor: one line each, a non-zero exit."""
         env = dict(os.environ, XDG_RUNTIME_DIR="/tmp", WAYLAND_DISPLAY="nobody-here")
-        for args, expected in [(["--device", "/dev/video-none"], "cannot open camera"),
-                               (["--device", vivid()], "cannot connect to a Wayland compositor")]:
+        for args, expected in [(["--camera", "/dev/video-none"], "cannot open camera"),
+                               (["--camera", vivid()], "cannot connect to a Wayland compositor")]:
             result = subprocess.run([camera_client_binary(), *args], env=env, capture_output=True,
                                     text=True, timeout=60)
             self.assertNotEqual(result.returncode, 0)

@@ -17,8 +17,9 @@ import harness  # noqa: E402
 
 OUT_DIR = os.environ.get("FENCECAM_TEST_OUT", os.path.join(harness.build_dir(), "test-out", "vm"))
 MODE = "640x480"
-KEY_ESC = 1
-KEY_H = 35
+# wev prints every event it gets; line-buffered, so that what it printed is
+# in its log whenever it is stopped.
+WEV = ["stdbuf", "-oL", "wev"]
 # The HUD's place on screen (hud.cpp, hud_layout.hpp).
 HUD_BOX = (8, 8, 328, 128)
 
@@ -37,6 +38,25 @@ def set_vivid_format(fourcc="XR24"):
                     f"--set-fmt-video=width={width},height={height},pixelformat={fourcc}",
                     "--set-parm=60"],
                    check=True, timeout=20, stdout=subprocess.DEVNULL)
+
+
+def set_vivid_defaults():
+    """vivid as the module came up (recorded by the VM at boot), the way a new
+    user's camera is before anyone configured it. Returns (width, height,
+    fourcc, fps)."""
+    with open(os.environ["FENCECAM_VIVID_DEFAULTS"]) as defaults:
+        text = defaults.read()
+    size = re.search(r"Width/Height\s*:\s*(\d+)/(\d+)", text)
+    fourcc = re.search(r"Pixel Format\s*:\s*'(....)'", text)
+    fps = re.search(r"Frames per second:\s*([\d.]+)", text)
+    if not (size and fourcc and fps):
+        raise AssertionError("vivid's defaults unreadable:\n" + text)
+    width, height, fps = int(size.group(1)), int(size.group(2)), float(fps.group(1))
+    subprocess.run(["v4l2-ctl", "-d", vivid(),
+                    f"--set-fmt-video=width={width},height={height},pixelformat={fourcc.group(1)}",
+                    f"--set-parm={fps:g}"],
+                   check=True, timeout=20, stdout=subprocess.DEVNULL)
+    return width, height, fourcc.group(1), fps
 
 
 def vivid_control(name, value):
@@ -127,17 +147,98 @@ class OnVkms(unittest.TestCase):
                 self.assertEqual(image.pixel(x, y), (255, 255, 255), f"pixel {x},{y}")
             self.assertEqual(comp.terminate(), 0, comp.log_text())
 
-    def test_escape_key_through_libinput_quits(self):
-        with harness.Compositor("--no-camera", "--mode", MODE, backend="drm",
-                                log_path=self.log("escape")) as comp:
-            keyboard = harness.UinputKeyboard([KEY_ESC])
+    def test_quit_key_through_libinput(self):
+        """Ctrl+Alt+BackSpace quits; with --no-quit-key it does not."""
+        with harness.Compositor("--no-camera", "--mode", MODE, "--no-quit-key", backend="drm",
+                                log_path=self.log("no-quit-key")) as comp:
+            keyboard = harness.UinputKeyboard(harness.UinputKeyboard.binding_keys())
             try:
                 comp.wait_for_log("input device: " + harness.UinputKeyboard.NAME, timeout=30)
-                keyboard.tap(KEY_ESC)
+                keyboard.press_quit_key()
+                time.sleep(2)
+                self.assertIsNone(comp.process.poll(), comp.log_text())
+            finally:
+                keyboard.close()
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+        with harness.Compositor("--no-camera", "--mode", MODE, backend="drm",
+                                log_path=self.log("quit-key")) as comp:
+            keyboard = harness.UinputKeyboard(harness.UinputKeyboard.binding_keys())
+            try:
+                comp.wait_for_log("input device: " + harness.UinputKeyboard.NAME, timeout=30)
+                keyboard.press_quit_key()
                 self.assertEqual(comp.process.wait(timeout=30), 0, comp.log_text())
             finally:
                 keyboard.close()
             self.assertIn("quit key pressed", comp.log_text())
+
+    def test_unbound_keys_reach_the_client(self):
+        """Escape and a bare h, which once were fencecam's, and Ctrl+Alt+A,
+        which has no binding, reach the focused client (wev prints every key
+        it gets); Ctrl+Alt+H stays fencecam's."""
+        with harness.Compositor("--no-camera", "--mode", MODE, backend="drm",
+                                log_path=self.log("unbound-keys")) as comp:
+            keyboard = harness.UinputKeyboard(
+                harness.UinputKeyboard.binding_keys() + [harness.KEY_ESC, harness.KEY_A])
+            wev_log = os.path.join(OUT_DIR, "unbound-keys-wev.log")
+            wev = comp.start_client(*WEV, log_path=wev_log)
+            try:
+                comp.wait_for_log("input device: " + harness.UinputKeyboard.NAME, timeout=30)
+                comp.wait_for_log("view mapped", timeout=30)
+                # wev takes keyboard focus when it maps; give it a moment
+                # to hear of the keyboard's keymap.
+                time.sleep(1)
+                keyboard.tap(harness.KEY_ESC)
+                keyboard.tap(harness.KEY_H)
+                keyboard.chord(harness.KEY_LEFTCTRL, harness.KEY_LEFTALT, harness.KEY_A)
+                keyboard.press_hud_key()
+                comp.wait_for_log("HUD shown", timeout=30)
+                time.sleep(1)
+            finally:
+                keyboard.close()
+            self.assertIsNone(comp.process.poll(), comp.log_text())
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+        wev.wait(timeout=10)
+        with open(wev_log, errors="replace") as f:
+            lines = f.read().splitlines()
+        # wev prints a key event's line, then its keysym's.
+        events = [(line, following.split("sym:")[1].split()[0])
+                  for line, following in zip(lines, lines[1:])
+                  if "wl_keyboard] key:" in line and "sym:" in following]
+        pressed = [sym for line, sym in events if "(pressed)" in line]
+        released = [sym for line, sym in events if "(released)" in line]
+        self.assertIn("Escape", pressed, lines)
+        self.assertIn("a", pressed, lines)
+        # The HUD's chord was fencecam's, press and release alike: the
+        # client saw Ctrl and Alt, and only the bare h.
+        self.assertEqual(pressed.count("h"), 1, lines)
+        self.assertEqual(released.count("h"), 1, lines)
+
+    def test_touch_reaches_the_client(self):
+        """A tap on a touchscreen reaches the client under it as wl_touch
+        down and up, at the place tapped (surface coordinates)."""
+        with harness.Compositor("--no-camera", "--mode", MODE, backend="drm",
+                                log_path=self.log("touch")) as comp:
+            touchscreen = harness.UinputTouchscreen()
+            wev_log = os.path.join(OUT_DIR, "touch-wev.log")
+            comp.start_client(*WEV, log_path=wev_log)
+            try:
+                comp.wait_for_log("input device: " + harness.UinputTouchscreen.NAME, timeout=30)
+                comp.wait_for_log("view mapped", timeout=30)
+                time.sleep(1)
+                touchscreen.tap(0.25, 0.75)
+                time.sleep(2)
+            finally:
+                touchscreen.close()
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+        with open(wev_log, errors="replace") as f:
+            text = f.read()
+        downs = re.findall(r"wl_touch\] down: .*?x, y: ([\d.]+), ([\d.]+)", text)
+        self.assertEqual(len(downs), 1, text)
+        x, y = map(float, downs[0])
+        # wev fills the 640x480 output: a quarter across, three quarters down.
+        self.assertAlmostEqual(x, 160, delta=4)
+        self.assertAlmostEqual(y, 360, delta=4)
+        self.assertIn("wl_touch] up:", text)
 
     def check_builtin_camera_scanout(self, renderer):
         """Stock vivid: dqbuf mode detected and logged, frames advance and
@@ -175,13 +276,13 @@ class OnVkms(unittest.TestCase):
 
     def check_hud_over_camera(self, renderer):
         """--hud: the HUD is drawn over the camera (which is then composited);
-        h hides it and the camera goes back to direct scanout."""
+        Ctrl+Alt+H hides it and the camera goes back to direct scanout."""
         set_vivid_format()
         name = "hud-" + renderer
         with harness.Compositor("--hud", "--camera", vivid(), "--fps", "60", "--mode", MODE,
                                 backend="drm", renderer=renderer,
                                 log_path=self.log(name)) as comp:
-            keyboard = harness.UinputKeyboard([KEY_H])
+            keyboard = harness.UinputKeyboard(harness.UinputKeyboard.binding_keys())
             try:
                 painter = "GLES2 shaders" if renderer == "gles2" else "pixman"
                 comp.wait_for_log("HUD: drawn with " + painter, timeout=90)
@@ -193,7 +294,7 @@ class OnVkms(unittest.TestCase):
                                              timeout=90)
 
                 comp.wait_for_log("input device: " + harness.UinputKeyboard.NAME, timeout=30)
-                keyboard.tap(KEY_H)
+                keyboard.press_hud_key()
                 comp.wait_for_log("HUD hidden", timeout=30)
                 comp.wait_for_log(": direct scanout", timeout=90)
                 hidden = comp.screenshot(os.path.join(OUT_DIR, name + "-hidden.ppm"))
@@ -258,6 +359,44 @@ class OnVkms(unittest.TestCase):
         summary = harness.camera_summary(log)
         self.assertGreaterEqual(summary["restarts"], 1, summary)
 
+    def test_defaults_builtin_camera(self):
+        """A new user's run: vivid as it came up and fencecam with no flags
+        but --stats (the first camera, the output's preferred mode). The
+        camera's size differs from the output's, so the picture is scaled by
+        the renderer; it is on screen and frames keep coming."""
+        set_vivid_defaults()
+        stats_path = os.path.join(OUT_DIR, "defaults-builtin.jsonl")
+
+        def records():
+            with open(stats_path) as stats:
+                return sum(1 for line in stats if line.strip())
+
+        with harness.Compositor("--stats", stats_path, backend="drm",
+                                log_path=self.log("defaults-builtin")) as comp:
+            comp.wait_for_log("camera on ", timeout=90)
+            image = comp.wait_for_screen(
+                os.path.join(OUT_DIR, "defaults-builtin.ppm"),
+                lambda image: all(not harness.near(image.pixel(image.width // 2,
+                                                               image.height // 2), color)
+                                  for color in (harness.NO_SIGNAL, harness.BACKGROUND)),
+                timeout=60)
+            before = records()
+            time.sleep(5)
+            after = records()
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+            log = comp.log_text()
+        camera = re.search(r"camera \S+ \(vivid[^)]*\): \w+ (\d+)x(\d+) at ([\d.]+) fps", log)
+        self.assertIsNotNone(camera, log)
+        width, height, fps = int(camera.group(1)), int(camera.group(2)), float(camera.group(3))
+        self.assertNotEqual((width, height), (image.width, image.height),
+                            "the defaults were meant to differ from the output's size")
+        self.assertIn(": composited", log)
+        # Frames keep coming: at least half of what the camera's rate gives.
+        self.assertGreaterEqual(after - before, int(5 * fps / 2), f"{before} -> {after}")
+        summary = harness.camera_summary(log)
+        self.assertEqual(summary["stalls"], 0, summary)
+        self.assertEqual(summary["restarts"], 0, summary)
+
     def test_camera_follows_the_output_mode(self):
         """fencecam nested in another one (WLR_BACKENDS=wayland) shows its
         camera in a window; a second window in the outer session halves that
@@ -270,7 +409,7 @@ class OnVkms(unittest.TestCase):
             with open(inner_log_path, "w") as inner_log:
                 inner = subprocess.Popen(
                     [harness.fencecam_binary(), "--camera", vivid(), "--socket",
-                     "fencecam-inner", "-v"],
+                     "fencecam-inner", "-V"],
                     env=dict(outer.env, WLR_BACKENDS="wayland", WAYLAND_DISPLAY=outer.socket,
                              WLR_RENDERER="pixman"),
                     stdout=inner_log, stderr=subprocess.STDOUT)

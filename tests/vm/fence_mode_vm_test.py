@@ -210,6 +210,8 @@ class Demo(unittest.TestCase):
                                 timeout=120)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn("fencecam: stats:", result.stdout)
+        # It counts down instead of sleeping silently.
+        self.assertIn("demo: fencecam is showing the camera; screenshot in 5 s", result.stdout)
         frames = read_stats(os.path.join(out, "stats.jsonl"))
         presented = [f for f in frames if f["present_ns"] is not None]
         self.assertGreater(len(presented), 20)
