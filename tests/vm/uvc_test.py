@@ -190,7 +190,7 @@ class Uvc(unittest.TestCase):
         with harness.Compositor("--no-camera", "--mode", MODE, backend="drm", renderer="gles2",
                                 log_path=self.out(name + ".log")) as comp:
             result = subprocess.run(
-                [camera_client_binary(), "--device", uvc(), "--sync", "explicit", order,
+                [camera_client_binary(), "--camera", uvc(), "--sync", "explicit", order,
                  "--frames", "60"],
                 env=comp.client_env(), capture_output=True, text=True, timeout=300)
             with open(self.out(name + "-client.log"), "w") as log:
