@@ -212,7 +212,28 @@ bool CameraSource::open_and_stream(std::string &error) {
                  camera_->path().c_str(), camera_->card().c_str(), camera_->driver().c_str(),
                  fourcc, format.width, format.height, rate.c_str(), buffers_.size(), timeout_ms,
                  std::string(to_string(mode)).c_str(), why.c_str());
+    std::fprintf(stderr, "fencecam: camera %s %dx%d: %s\n", fourcc, format.width, format.height,
+                 scanout_outlook(format).c_str());
     return true;
+}
+
+// Whether the frames can go to the display as they are, and why not: a
+// webcam's YUYV, say, is a format many primary planes do not take.
+std::string CameraSource::scanout_outlook(const CameraFormat &format) const {
+    Output *output = server_.first_output();
+    if (!output) {
+        return "no output yet";
+    }
+    const wlr_drm_format_set *plane =
+        wlr_output_get_primary_formats(output->wlr(), WLR_BUFFER_CAP_DMABUF);
+    if (!plane || !wlr_drm_format_set_has(plane, format.drm_fourcc, DRM_FORMAT_MOD_LINEAR)) {
+        return "composited: the output's primary plane cannot scan this format out, the renderer "
+               "samples it";
+    }
+    if (format.width != output->wlr()->width || format.height != output->wlr()->height) {
+        return "composited: the frame is not the output's size, the renderer scales it";
+    }
+    return "direct scanout possible: the output's primary plane takes this format at this size";
 }
 
 // Scale to the output only when sizes differ: a 1:1 frame can be scanned out

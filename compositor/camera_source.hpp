@@ -60,6 +60,7 @@ class CameraSource {
     void retry_later();
 
     void fit_to_output();
+    std::string scanout_outlook(const CameraFormat &format) const;
     int fence_timeout_ms(int64_t period_ns) const;
     int watchdog_ms() const;
     static std::string fps_text(int64_t period_ns);

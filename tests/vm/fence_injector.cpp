@@ -13,59 +13,16 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <set>
 #include <string>
-#include <vector>
-
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "dma_fence.hpp"
+#include "process_dmabufs.hpp"
 
 using fencecam::UniqueFd;
 using namespace fencecam::vm;
 
 namespace {
-
-std::string exporter_of(const std::string &fdinfo) {
-    std::ifstream info(fdinfo);
-    std::string line;
-    while (std::getline(info, line)) {
-        if (line.starts_with("exp_name:")) {
-            const auto value = line.find_first_not_of(" \t", 9);
-            return value == std::string::npos ? "" : line.substr(value);
-        }
-    }
-    return "";
-}
-
-// Copies of PID's dma-bufs exported by videobuf2, one per buffer.
-std::vector<UniqueFd> camera_dmabufs(pid_t pid) {
-    std::vector<UniqueFd> copies;
-    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-    if (!pidfd) {
-        return copies;
-    }
-    std::set<ino_t> seen;
-    const std::string proc = "/proc/" + std::to_string(pid);
-    std::error_code error;
-    for (const auto &entry : std::filesystem::directory_iterator(proc + "/fd", error)) {
-        const std::string fd = entry.path().filename();
-        if (!exporter_of(proc + "/fdinfo/" + fd).starts_with("videobuf2")) {
-            continue;
-        }
-        UniqueFd copy(static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd.get(), std::stoi(fd), 0)));
-        struct stat status{};
-        if (copy && ::fstat(copy.get(), &status) == 0 && seen.insert(status.st_ino).second) {
-            copies.push_back(std::move(copy));
-        }
-    }
-    return copies;
-}
 
 long long monotonic_ns() {
     timespec now{};

@@ -67,8 +67,12 @@ declare -A module_params=(
 load_modules() {
 	local module pid pids=() failed=0
 	# FENCECAM_VB2_FENCES: the VM runs our patched videobuf2 (tools/kmods);
-	# vivid offers release fences on its capture queue (fencecam opts in).
-	[ -z "${FENCECAM_VB2_FENCES:-}" ] || module_params[vivid]+=" release_fences=1"
+	# vivid and uvcvideo (when it runs: FENCECAM_VM_UVC) offer release fences
+	# on their capture queues; fencecam opts in per queue.
+	if [ -n "${FENCECAM_VB2_FENCES:-}" ]; then
+		module_params[vivid]+=" release_fences=1"
+		module_params[uvcvideo]+=" release_fences=1"
+	fi
 	for module; do
 		(
 			# shellcheck disable=SC2086 # parameters are words
