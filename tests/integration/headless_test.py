@@ -37,11 +37,11 @@ def fills(image, x0, y0, x1, y1):
 
 
 def shows_hud(image):
-    """The HUD (hud_layout.hpp) at 8,8, 320x120: a panel darker than the
+    """The HUD (hud_layout.hpp) at 8,8, 352x160: a panel darker than the
     background it is blended over, white text on it, and more colours
     than a plain panel (the graph's backdrop and refresh line, its labels)."""
     panel = image.pixel(9, 9)
-    hud = image.region_colors(8, 8, 328, 128)
+    hud = image.region_colors(8, 8, 360, 168)
     return (all(p < b for p, b in zip(panel, harness.BACKGROUND))
             and any(min(c) > 200 for c in hud) and len(hud) >= 4)
 
@@ -212,7 +212,8 @@ class Headless(unittest.TestCase):
                                 log_path=os.path.join(OUT_DIR, "hud.log")) as comp:
             image = comp.wait_for_screen(os.path.join(OUT_DIR, "hud.ppm"), shows_hud, timeout=30)
             self.assertTrue(harness.near(image.pixel(400, 300), harness.BACKGROUND))
-            self.assertTrue(harness.near(image.pixel(335, 135), harness.BACKGROUND))
+            # Just past the panel's bottom right corner.
+            self.assertTrue(harness.near(image.pixel(365, 173), harness.BACKGROUND))
             self.assertIn("HUD: drawn with pixman", comp.log_text())
             self.assertEqual(comp.terminate(), 0, comp.log_text())
 

@@ -21,7 +21,7 @@ MODE = "640x480"
 # in its log whenever it is stopped.
 WEV = ["stdbuf", "-oL", "wev"]
 # The HUD's place on screen (hud.cpp, hud_layout.hpp).
-HUD_BOX = (8, 8, 328, 128)
+HUD_BOX = (8, 8, 360, 168)
 
 
 def vivid():
