@@ -227,13 +227,16 @@ std::string CameraSource::scanout_outlook(const CameraFormat &format) const {
     const wlr_drm_format_set *plane =
         wlr_output_get_primary_formats(output->wlr(), WLR_BUFFER_CAP_DMABUF);
     if (!plane || !wlr_drm_format_set_has(plane, format.drm_fourcc, DRM_FORMAT_MOD_LINEAR)) {
-        return "composited: the output's primary plane cannot scan this format out, the renderer "
-               "samples it";
+        return "to be composited, as the output's primary plane cannot scan this format out: the "
+               "renderer samples it";
     }
     if (format.width != output->wlr()->width || format.height != output->wlr()->height) {
-        return "composited: the frame is not the output's size, the renderer scales it";
+        return "to be composited, as the frame is not the output's size: the renderer scales it";
     }
-    return "direct scanout possible: the output's primary plane takes this format at this size";
+    // Worded unlike the scene's verdict (": direct scanout", ": composited"),
+    // which tools and tests read from the log.
+    return "can be scanned out directly: the output's primary plane takes this format at this "
+           "size";
 }
 
 // Scale to the output only when sizes differ: a 1:1 frame can be scanned out
