@@ -15,7 +15,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -27,6 +26,7 @@
 #include <xf86drmMode.h>
 
 #include "devices.hpp"
+#include "process_dmabufs.hpp"
 
 using fencecam::UniqueFd;
 using namespace fencecam::vm;
@@ -79,18 +79,6 @@ std::uint32_t primary_framebuffer(int drm) {
     return 0;
 }
 
-std::string exporter_of(int dmabuf) {
-    std::ifstream info("/proc/self/fdinfo/" + std::to_string(dmabuf));
-    std::string line;
-    while (std::getline(info, line)) {
-        if (line.starts_with("exp_name:")) {
-            const auto value = line.find_first_not_of(" \t", 9);
-            return value == std::string::npos ? "" : line.substr(value);
-        }
-    }
-    return "";
-}
-
 // "rrggbb" at the buffer's centre; mapped without DMA_BUF_IOCTL_SYNC, which
 // would wait for the very fences a test may be holding.
 std::string center_pixel(int dmabuf, const drmModeFB2 &fb) {
@@ -138,7 +126,7 @@ void print_sample(int drm) {
             if (::fstat(owned.get(), &status) == 0) {
                 inode = status.st_ino;
             }
-            exporter = exporter_of(owned.get());
+            exporter = exporter_of("/proc/self/fdinfo/" + std::to_string(owned.get()));
             center = center_pixel(owned.get(), *fb);
         }
         // GETFB2 made handles in this file; planes of one buffer share one.
