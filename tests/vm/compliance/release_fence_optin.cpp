@@ -18,12 +18,7 @@
 // Not <sys/ioctl.h>: its declaration of ioctl() would clash with ours.
 #include <linux/videodev2.h>
 
-#ifndef V4L2_MEMORY_FLAG_RELEASE_FENCES
-#define V4L2_MEMORY_FLAG_RELEASE_FENCES (1 << 1)
-#endif
-#ifndef V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES
-#define V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES (1 << 9)
-#endif
+#include "release_fence_uapi.hpp"
 
 namespace {
 
