@@ -51,6 +51,7 @@ CameraSource::CameraSource(Server &server, wlr_scene_tree *layer, CameraOptions 
     : server_(server)
     , options_(std::move(options))
     , layer_(layer)
+    , stats_(stats)
     , presents_(stats) {
     // "No signal": a dark red field, shown whenever no camera frame is.
     const float no_signal_color[4] = {0.30f, 0.04f, 0.04f, 1.0f};
@@ -156,6 +157,7 @@ bool CameraSource::open_and_stream(std::string &error) {
         });
         buffers_.push_back(dmabuf);
     }
+    slot_sequences_.assign(buffers_.size(), SlotSequence{});
 
     // Queue everything, then start: buffers queued before STREAMON reach the
     // driver (and get their fences) only at STREAMON.
@@ -379,11 +381,31 @@ void CameraSource::handle_video(uint32_t mask) {
         // holds buffers.
         watchdog_.arm(with_camera_ > 0 ? watchdog_ms() : 0);
         measure_rate();
+        SlotSequence &sequence = slot_sequences_[frame->index];
+        if (sequence.latched != 0) {
+            presents_.set_v4l2_sequence(sequence.latched, frame->sequence);
+            sequence.latched = 0;
+        }
+        if (frame->error) {
+            record_error(*frame);
+        }
+        sequence.dequeued = frame->sequence;
         latcher_->dequeued(frame->index, frame->error);
+        sequence.dequeued = -1;
     }
     if (camera_->failed() || (mask & (WL_EVENT_ERROR | WL_EVENT_HANGUP))) {
         lose_camera(camera_->failed() ? camera_->failure() : camera_->path() + ": device gone");
     }
+}
+
+// A failed frame goes into the records too: it is never latched, and a test
+// can check its sequence against the ones that reached the screen.
+void CameraSource::record_error(const Dequeued &frame) {
+    FrameRecord record;
+    record.mode = to_string(latcher_->mode());
+    record.v4l2_sequence = frame.sequence;
+    record.error = true;
+    stats_.record(record);
 }
 
 void CameraSource::lose_camera(const std::string &reason) {
@@ -420,6 +442,12 @@ void CameraSource::latch(unsigned slot, const FrameTimes &times) {
     record.ready_ns = times.ready_ns;
     record.ready_from = to_string(times.ready_from);
     record.latched_ns = times.latched_ns;
+    SlotSequence &sequence = slot_sequences_[slot];
+    if (sequence.dequeued >= 0) {
+        record.v4l2_sequence = sequence.dequeued; // latched as DQBUF returned it
+    } else {
+        sequence.latched = times.sequence; // numbered when DQBUF returns it
+    }
     if (server_.options().completion_stamps) {
         record.stamp_ns = read_completion_stamp(buffers_[slot]->base()).value_or(-1);
     }
@@ -469,6 +497,7 @@ void CameraSource::stop() {
         buffer->drop();
     }
     buffers_.clear();
+    slot_sequences_.clear();
     camera_.reset();
     show_no_signal(true);
 }

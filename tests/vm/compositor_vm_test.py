@@ -324,9 +324,20 @@ class OnVkms(unittest.TestCase):
         with harness.Compositor("--camera", vivid(), "--mode", MODE, backend="drm",
                                 log_path=self.log("camera-loss")) as comp:
             comp.wait_for_log("camera on ", timeout=60)
-            # vivid re-registers its nodes once the last user closes them.
-            subprocess.run(["v4l2-ctl", "-d", vivid(), "-c", "disconnect=1"], timeout=20)
-            comp.wait_for_log("camera lost", timeout=30)
+            # vivid re-registers its nodes once the last user closes them:
+            # the test stays a user, so the outage lasts until it lets go.
+            held = os.open(vivid(), os.O_RDWR)
+            try:
+                subprocess.run(["v4l2-ctl", "-d", vivid(), "-c", "disconnect=1"], timeout=20)
+                comp.wait_for_log("camera lost", timeout=30)
+                comp.wait_for_screen(
+                    os.path.join(OUT_DIR, "camera-lost.ppm"),
+                    lambda image: harness.near(image.pixel(320, 240), harness.NO_SIGNAL),
+                    timeout=10)
+                time.sleep(2.5)  # two retries: the loss is still said once
+                self.assertEqual(comp.log_text().count("camera lost"), 1, comp.log_text())
+            finally:
+                os.close(held)
             comp.wait_for_count("sync mode dqbuf", 2, timeout=30)
             self.assertIsNone(comp.process.poll())
             image = comp.wait_for_screen(
