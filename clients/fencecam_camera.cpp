@@ -158,6 +158,8 @@ class CameraClient {
     void stop_camera();
     bool handle_camera(std::string &error);
     bool handle_camera_ahead(std::string &error);
+    bool stalled() const;
+    bool restart_stalled_camera(std::string &error);
     UniqueFd write_fences(const Frame &frame) const;
     void commit(Frame &frame, UniqueFd fences, int64_t capture_ns, bool ahead);
     void queue(Frame &frame);
@@ -185,6 +187,14 @@ class CameraClient {
     long errored_ = 0;           // V4L2_BUF_FLAG_ERROR frames
     long errored_presented_ = 0; // ahead: presented although their fence failed
     long recommitted_ = 0;       // ahead: failed gate, intact frame, committed after DQBUF
+    long stall_restarts_ = 0;
+    // Ahead: when the camera last delivered a frame (or started streaming).
+    int64_t last_frame_ns_ = 0;
+    int64_t stall_bound_ns_ = 0; // ahead_stall_bound_ns of the camera's rate
+    // Ahead, after a stall restart: commit after DQBUF until a frame arrives,
+    // so that nothing waits in the compositor on a camera that may still be
+    // stalled.
+    bool ahead_paused_ = false;
     long in_flight_feedback_ = 0;
     unsigned attachments_made_ = 0;
     bool draining_ = false;
@@ -299,6 +309,8 @@ bool CameraClient::start_camera(uint32_t drm_format, std::string &error) {
         error = camera_->failure();
         return false;
     }
+    last_frame_ns_ = now_ns(CLOCK_MONOTONIC);
+    stall_bound_ns_ = ahead_stall_bound_ns(camera_->frame_period_ns());
     std::fprintf(stderr, "fencecam-camera: %s (%s), %dx%d %c%c%c%c, %zu buffers\n",
                  camera_->path().c_str(), camera_->card().c_str(), format.width, format.height,
                  format.drm_fourcc & 0xff, (format.drm_fourcc >> 8) & 0xff,
@@ -309,7 +321,7 @@ bool CameraClient::start_camera(uint32_t drm_format, std::string &error) {
     }
     // Ahead: the buffers just queued go to the compositor now, in the
     // order the camera fills them.
-    if (order_->order == CommitOrder::ahead) {
+    if (order_->order == CommitOrder::ahead && !ahead_paused_) {
         for (auto &frame : frames_) {
             if (UniqueFd fences = write_fences(*frame);
                 fences && read_sync_file(fences.get()).status == FenceState::Status::pending) {
@@ -372,6 +384,9 @@ void CameraClient::stop_camera() {
     for (auto &frame : frames_) {
         for (auto &attachment : frame->attachments) {
             wl_buffer_destroy(attachment->buffer);
+            if (timeline_) {
+                timeline_->forget(attachment->id);
+            }
         }
     }
     frames_.clear();
@@ -471,7 +486,7 @@ void CameraClient::queue(Frame &frame) {
     }
     frame.in_camera = true;
     frame.gate.reset();
-    if (order_->order != CommitOrder::ahead) {
+    if (order_->order != CommitOrder::ahead || ahead_paused_) {
         return;
     }
     UniqueFd fences = write_fences(frame);
@@ -535,6 +550,7 @@ bool CameraClient::handle_camera_ahead(std::string &error) {
     while (auto dequeued = camera_->dequeue()) {
         Frame &frame = *frames_[dequeued->index];
         frame.in_camera = false;
+        last_frame_ns_ = now_ns(CLOCK_MONOTONIC);
         if (dequeued->error) {
             ++errored_; // its fence failed too: the compositor withholds it
         } else if (!frame.gate ||
@@ -542,6 +558,7 @@ bool CameraClient::handle_camera_ahead(std::string &error) {
             recommitted_ += bool(frame.gate);
             commit(frame, UniqueFd(), now_ns(static_cast<clockid_t>(wayland_.presentation_clock())),
                    false);
+            ahead_paused_ = false; // the camera delivers again
         }
         if (!frame.with_compositor()) {
             queue(frame);
@@ -554,6 +571,41 @@ bool CameraClient::handle_camera_ahead(std::string &error) {
     return true;
 }
 
+// Ahead: commits wait in the compositor on fences that only the camera
+// signals, and nothing has come out of the camera for longer than a late
+// frame could explain.
+bool CameraClient::stalled() const {
+    if (!camera_ || order_->order != CommitOrder::ahead || ahead_paused_ || draining_) {
+        return false;
+    }
+    const bool waiting = std::any_of(frames_.begin(), frames_.end(), [](const auto &frame) {
+        return frame->in_camera && frame->gate;
+    });
+    return waiting && now_ns(CLOCK_MONOTONIC) - last_frame_ns_ > stall_bound_ns_;
+}
+
+// A stalled camera (no input signal, a sensor that stopped): closing it
+// stops streaming, and the kernel signals every pending release fence with
+// -EIO. The compositor withholds the commits those fences gated and drops
+// them with the next good one, where it would otherwise hold them until its
+// own bound and disconnect this client. The camera is opened again at once;
+// until it delivers a frame, frames are committed after DQBUF, so nothing
+// waits in the compositor meanwhile however long the stall lasts. An
+// unplugged camera fails to open: the caller reports that and exits.
+bool CameraClient::restart_stalled_camera(std::string &error) {
+    const uint32_t format = camera_->format().drm_fourcc;
+    std::fprintf(stderr,
+                 "fencecam-camera: %s delivered no frame for %lld ms: restarting it (its queued "
+                 "frames fail; the compositor drops their commits); committing after DQBUF until "
+                 "it delivers again\n",
+                 options_.device.c_str(),
+                 static_cast<long long>((now_ns(CLOCK_MONOTONIC) - last_frame_ns_) / 1000000));
+    ++stall_restarts_;
+    ahead_paused_ = true;
+    stop_camera();
+    return start_camera(format, error);
+}
+
 std::string CameraClient::summary() const {
     const bool ahead = order_ && order_->order == CommitOrder::ahead;
     std::string line = summary_.line(ahead ? "fence" : "DQBUF");
@@ -561,8 +613,10 @@ std::string CameraClient::summary() const {
     if (ahead) {
         std::snprintf(order, sizeof order,
                       "; committed ahead: %ld of %ld commits before completion; errored frames: "
-                      "%ld, %ld of them presented; %ld recommitted after a failed fence",
-                      committed_ahead_, committed_, errored_, errored_presented_, recommitted_);
+                      "%ld, %ld of them presented; %ld recommitted after a failed fence; %ld "
+                      "restarts after a stall",
+                      committed_ahead_, committed_, errored_, errored_presented_, recommitted_,
+                      stall_restarts_);
     } else {
         std::snprintf(order, sizeof order, "; committed after DQBUF; errored frames: %ld",
                       errored_);
@@ -602,6 +656,9 @@ bool CameraClient::run(std::string &error) {
         }
         if (camera_->failed()) {
             error = camera_->failure(); // unplugged, say
+            return false;
+        }
+        if (stalled() && !restart_stalled_camera(error)) {
             return false;
         }
         if (!draining_until && done()) {
