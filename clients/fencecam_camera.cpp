@@ -375,6 +375,14 @@ bool CameraClient::choose_order(std::string &error) {
                  order_->order == CommitOrder::ahead ? "ahead of completion, right after QBUF"
                                                      : "after DQBUF",
                  order_->why.c_str());
+    if (order_->order == CommitOrder::ahead) {
+        std::fprintf(stderr, "fencecam-camera: camera fences %s\n",
+                     camera_->release_fences().from_qbuf
+                         ? "from VIDIOC_QBUF (V4L2_BUF_FLAG_OUT_FENCE), the first ones exported "
+                           "from the dma-bufs (buffers queued before STREAMON)"
+                         : "exported from the dma-bufs (DMA_BUF_IOCTL_EXPORT_SYNC_FILE: the queue "
+                           "does not offer V4L2_BUF_CAP_SUPPORTS_OUT_FENCE)");
+    }
     return true;
 }
 
@@ -481,15 +489,21 @@ void CameraClient::queue(Frame &frame) {
     if (!camera_ || draining_) {
         return;
     }
-    if (!camera_->queue(frame.index)) {
+    // Paused after a stall, frames go after DQBUF until the camera is back.
+    const bool ahead = order_->order == CommitOrder::ahead && !ahead_paused_;
+    // Ahead, the fence straight from QBUF where the kernel hands it out.
+    UniqueFd fences;
+    if (!camera_->queue(frame.index, ahead ? &fences : nullptr)) {
         return; // the camera has failed: the poll loop reports it, once
     }
     frame.in_camera = true;
     frame.gate.reset();
-    if (order_->order != CommitOrder::ahead || ahead_paused_) {
+    if (!ahead) {
         return;
     }
-    UniqueFd fences = write_fences(frame);
+    if (!fences) {
+        fences = write_fences(frame);
+    }
     if (fences && read_sync_file(fences.get()).status == FenceState::Status::pending) {
         commit(frame, std::move(fences), 0, true);
     }

@@ -352,6 +352,11 @@ SyncMode CameraSource::choose_sync_mode(std::vector<UniqueFd> &fences, std::stri
         break;
     }
     if (mode == SyncMode::fence) {
+        why += release.from_qbuf
+                   ? "; fences from VIDIOC_QBUF (V4L2_BUF_FLAG_OUT_FENCE), the first ones "
+                     "exported from the dma-bufs (buffers queued before STREAMON)"
+                   : "; fences exported from the dma-bufs (DMA_BUF_IOCTL_EXPORT_SYNC_FILE: the "
+                     "queue does not offer V4L2_BUF_CAP_SUPPORTS_OUT_FENCE)";
         for (unsigned slot = 0; slot < buffers_.size(); ++slot) {
             fences.push_back(export_fence(slot));
         }
@@ -462,7 +467,10 @@ void CameraSource::requeue(unsigned slot) {
     if (!camera_ || camera_->failed()) {
         return;
     }
-    if (!camera_->queue(slot)) {
+    // In fence mode QBUF itself hands out the fence where the kernel can.
+    bool fence_mode = latcher_->mode() != SyncMode::dqbuf;
+    UniqueFd fence;
+    if (!camera_->queue(slot, fence_mode ? &fence : nullptr)) {
         // Called from inside the latcher: it is torn down from the event
         // loop, not from under its own feet.
         failure_check_.arm(1);
@@ -471,7 +479,10 @@ void CameraSource::requeue(unsigned slot) {
     if (with_camera_++ == 0) {
         watchdog_.arm(watchdog_ms());
     }
-    latcher_->queued(slot, latcher_->mode() == SyncMode::dqbuf ? UniqueFd() : export_fence(slot));
+    if (fence_mode && !fence) {
+        fence = export_fence(slot);
+    }
+    latcher_->queued(slot, std::move(fence));
 }
 
 void CameraSource::stop() {

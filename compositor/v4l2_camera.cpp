@@ -256,6 +256,8 @@ bool V4l2Camera::allocate(unsigned count, bool release_fences, std::string &erro
     release_fences_.offered = req.capabilities & V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES;
     release_fences_.enabled =
         release_fences_.offered && (req.flags & V4L2_MEMORY_FLAG_RELEASE_FENCES);
+    release_fences_.from_qbuf =
+        release_fences_.enabled && (req.capabilities & V4L2_BUF_CAP_SUPPORTS_OUT_FENCE);
     buffers_.resize(req.count);
     for (unsigned index = 0; index < req.count; ++index) {
         for (unsigned plane = 0; plane < format_.memory_planes; ++plane) {
@@ -289,13 +291,24 @@ v4l2_buffer V4l2Camera::buffer_descriptor(v4l2_plane *planes) const {
     return buf;
 }
 
-bool V4l2Camera::queue(unsigned index) {
+// V4L2_BUF_FLAG_OUT_FENCE asks QBUF for the buffer's release fence as a
+// sync_file. The kernel returns one only when this QBUF hands the buffer to
+// a streaming driver: a fence for a buffer queued before STREAMON would
+// depend on a STREAMON that might never come.
+bool V4l2Camera::queue(unsigned index, UniqueFd *fence) {
     v4l2_plane planes[VIDEO_MAX_PLANES]{};
     v4l2_buffer buf = buffer_descriptor(planes);
     buf.index = index;
+    bool out_fence = fence && release_fences_.from_qbuf && streaming_;
+    if (out_fence) {
+        buf.flags = V4L2_BUF_FLAG_OUT_FENCE;
+    }
     if (xioctl(fd_.get(), VIDIOC_QBUF, &buf) != 0) {
         fail("VIDIOC_QBUF");
         return false;
+    }
+    if (out_fence) {
+        *fence = UniqueFd(qbuf_fence_fd(buf));
     }
     return true;
 }

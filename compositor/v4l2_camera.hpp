@@ -57,6 +57,9 @@ struct CaptureRequest {
 struct ReleaseFences {
     bool offered = false; // V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES
     bool enabled = false; // V4L2_MEMORY_FLAG_RELEASE_FENCES asked for and kept
+    // Enabled, and V4L2_BUF_CAP_SUPPORTS_OUT_FENCE: VIDIOC_QBUF returns the
+    // fence itself once streaming, so it need not be exported per plane.
+    bool from_qbuf = false;
 };
 
 struct Dequeued {
@@ -80,7 +83,11 @@ class V4l2Camera {
     bool configure(const std::vector<uint32_t> &drm_formats, const CaptureRequest &request,
                    std::string &error);
 
-    bool queue(unsigned index);
+    // VIDIOC_QBUF. With `fence`, where the kernel hands out the release fence
+    // at QBUF (ReleaseFences::from_qbuf) and QBUF gave it to the driver (it
+    // does once streaming), that fence; else `fence` stays empty and the
+    // fence, if any, is in the buffer's dma-bufs.
+    bool queue(unsigned index, UniqueFd *fence = nullptr);
     // The next completed buffer, or nothing if none is ready (EAGAIN) or the
     // device failed; `failed()` tells the two apart.
     std::optional<Dequeued> dequeue();

@@ -105,6 +105,8 @@ class Ahead(unittest.TestCase):
                                                       args=("--frames", "240"))
         self.assertEqual(status, 0, output)
         self.assertIn("committing ahead of completion, right after QBUF: detected", output)
+        # The patched kernel hands the fence out at QBUF: no export per plane.
+        self.assertIn("camera fences from VIDIOC_QBUF (V4L2_BUF_FLAG_OUT_FENCE)", output)
         summary = summary_of(output)
         print(f"\nahead {sync}: " + SUMMARY.search(output).group(0), file=sys.stderr)
         self.assertGreaterEqual(summary["presented"], 60, summary)
