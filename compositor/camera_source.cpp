@@ -352,11 +352,10 @@ SyncMode CameraSource::choose_sync_mode(std::vector<UniqueFd> &fences, std::stri
         break;
     }
     if (mode == SyncMode::fence) {
-        why += release.from_qbuf
-                   ? "; fences from VIDIOC_QBUF (V4L2_BUF_FLAG_OUT_FENCE), the first ones "
-                     "exported from the dma-bufs (buffers queued before STREAMON)"
-                   : "; fences exported from the dma-bufs (DMA_BUF_IOCTL_EXPORT_SYNC_FILE: the "
-                     "queue does not offer V4L2_BUF_CAP_SUPPORTS_OUT_FENCE)";
+        // Not the fence VIDIOC_QBUF can hand out: it speaks for the camera
+        // only, and KMS and the renderer wait for every writer of the buffer.
+        why += "; fences exported from the dma-bufs (DMA_BUF_IOCTL_EXPORT_SYNC_FILE: every "
+               "writer's, not only the camera's)";
         for (unsigned slot = 0; slot < buffers_.size(); ++slot) {
             fences.push_back(export_fence(slot));
         }
@@ -467,10 +466,7 @@ void CameraSource::requeue(unsigned slot) {
     if (!camera_ || camera_->failed()) {
         return;
     }
-    // In fence mode QBUF itself hands out the fence where the kernel can.
-    bool fence_mode = latcher_->mode() != SyncMode::dqbuf;
-    UniqueFd fence;
-    if (!camera_->queue(slot, fence_mode ? &fence : nullptr)) {
+    if (!camera_->queue(slot)) {
         // Called from inside the latcher: it is torn down from the event
         // loop, not from under its own feet.
         failure_check_.arm(1);
@@ -479,10 +475,7 @@ void CameraSource::requeue(unsigned slot) {
     if (with_camera_++ == 0) {
         watchdog_.arm(watchdog_ms());
     }
-    if (fence_mode && !fence) {
-        fence = export_fence(slot);
-    }
-    latcher_->queued(slot, std::move(fence));
+    latcher_->queued(slot, latcher_->mode() == SyncMode::dqbuf ? UniqueFd() : export_fence(slot));
 }
 
 void CameraSource::stop() {
