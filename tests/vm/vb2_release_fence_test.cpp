@@ -392,6 +392,19 @@ class ReleaseFenceTest : public ::testing::Test {
         return fences;
     }
 
+    // Streaming with every frame dropped, each buffer queued with an
+    // out-fence: the fences stay pending until frames flow again.
+    std::vector<UniqueFd> stall_with_out_fences() {
+        std::vector<UniqueFd> out;
+        EXPECT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
+        EXPECT_EQ(streamon(), 0) << strerror(errno);
+        for (unsigned i = 0; i < kBuffers; ++i) {
+            out.push_back(qbuf_out_fence(i));
+            EXPECT_TRUE(out.back()) << "buffer " << i;
+        }
+        return out;
+    }
+
     // The fences came back signalled with an error, none still pending.
     void expect_all_failed(const std::vector<UniqueFd> &fences, const char *after) {
         for (unsigned i = 0; i < fences.size(); ++i) {
@@ -645,13 +658,8 @@ TEST_F(ReleaseFenceTest, OutFenceFromQbufIsTheReleaseFence) {
 // from the driver signal -EIO.
 TEST_F(ReleaseFenceTest, OutFenceSignalsEioOnStreamoff) {
     allocate_mmap(true);
-    ASSERT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
-    ASSERT_EQ(streamon(), 0) << strerror(errno);
-    std::vector<UniqueFd> out;
-    for (unsigned i = 0; i < kBuffers; ++i) {
-        out.push_back(qbuf_out_fence(i));
-        ASSERT_TRUE(out.back());
-    }
+    std::vector<UniqueFd> out = stall_with_out_fences();
+    ASSERT_FALSE(HasFailure());
     std::this_thread::sleep_for(500ms);
     for (unsigned i = 0; i < kBuffers; ++i) {
         EXPECT_EQ(fence_state(out[i].get()).status, 0) << "buffer " << i;
@@ -755,13 +763,8 @@ TEST_F(ReleaseFenceTest, OutFenceFailuresLeakNothing) {
 // and their fences have signalled, good frames, no later than DQBUF.
 TEST_F(ReleaseFenceTest, DqbufAfterABoundedWaitTimedOut) {
     allocate_mmap(true);
-    ASSERT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
-    ASSERT_EQ(streamon(), 0) << strerror(errno);
-    std::vector<UniqueFd> out;
-    for (unsigned i = 0; i < kBuffers; ++i) {
-        out.push_back(qbuf_out_fence(i));
-        ASSERT_TRUE(out.back());
-    }
+    std::vector<UniqueFd> out = stall_with_out_fences();
+    ASSERT_FALSE(HasFailure());
     EXPECT_FALSE(wait_signalled(out[0].get(), 300ms))
         << "a fence signalled with every frame dropped";
     pollfd pfd{dev_.get(), POLLIN, 0};
