@@ -293,6 +293,10 @@ bool CameraClient::start_camera(uint32_t drm_format, std::string &error) {
     wanted.width = wayland_.width();
     wanted.height = wayland_.height();
     wanted.size_from = "the window's size";
+    // The output's refresh rate is known only once a frame was presented;
+    // most displays run at 60 Hz, and a camera frame faster than the display
+    // is replaced before any vblank shows it.
+    wanted.max_fps = 60;
     const ModeResult picked =
         choose_camera_mode(describe_camera(camera_->fd(), options_.device), wanted);
     if (!picked.choice) {

@@ -191,8 +191,16 @@ ModeResult choose_camera_mode(const CameraDescription &camera, const ModeWanted 
         why += "; " + fps_text(choice.interval.fps()) + ", the nearest to --fps " +
                std::to_string(wanted.fps);
     } else {
-        choice.interval = intervals.front(); // fastest first
-        why += "; " + fps_text(choice.interval.fps()) + ", the highest at this size";
+        // Fastest first: the first the display keeps up with, else the slowest.
+        auto fitting =
+            std::find_if(intervals.begin(), intervals.end(), [&](const FrameInterval &i) {
+                return wanted.max_fps <= 0 || i.fps() < wanted.max_fps + 0.5;
+            });
+        choice.interval = fitting != intervals.end() ? *fitting : intervals.back();
+        why += "; " + fps_text(choice.interval.fps()) +
+               (fitting == intervals.begin() ? ", the highest at this size"
+                                             : ", the highest at this size up to the display's " +
+                                                   std::to_string(wanted.max_fps) + " Hz");
     }
     choice.why = std::move(why);
     return {choice, ""};

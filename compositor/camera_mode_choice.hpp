@@ -13,8 +13,10 @@
 // 2. The format at that size: one the output's primary plane scans out,
 //    then one the renderer composites, each in the display's order of
 //    preference.
-// 3. The rate at that format and size: the highest (or the nearest to the
-//    one the user gave).
+// 3. The rate at that format and size: the highest up to the display's
+//    refresh rate (a faster camera's extra frames are replaced before any
+//    vblank shows them, and cost bandwidth and CPU), or the nearest to the
+//    one the user gave.
 // A pure function, unit-tested over described cameras; `why` says what was
 // picked and why, for the log.
 #pragma once
@@ -34,7 +36,8 @@ struct ModeWanted {
     int width = 0;                           // 0: the camera's current size
     int height = 0;
     std::string size_from = "the output's size"; // for the log: whose size it is
-    int fps = 0;                                 // 0: the highest the camera offers at the size
+    int fps = 0;     // 0: the highest the camera offers at the size, up to max_fps
+    int max_fps = 0; // the display's refresh rate; 0: no limit
 };
 
 struct ModeChoice {

@@ -134,6 +134,9 @@ bool CameraSource::open_and_stream(std::string &error) {
         wanted.height = output->wlr()->height;
         wanted.size_from = "the output's size";
     }
+    if (output && output->wlr()->refresh > 0) {
+        wanted.max_fps = (output->wlr()->refresh + 999) / 1000; // mHz
+    }
     add_displayable_formats(wanted, server_);
     if (wanted.scanout_formats.empty() && wanted.composite_formats.empty()) {
         error = "the renderer and output accept none of XR24 AR24 NV12 YUYV";

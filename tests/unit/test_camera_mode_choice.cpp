@@ -103,6 +103,19 @@ TEST(CameraModeChoice, LargestThatFitsAnOddOutput) {
     EXPECT_EQ(result.choice->height, 480);
 }
 
+TEST(CameraModeChoice, NoFasterThanTheDisplay) {
+    CameraDescription camera = webcam();
+    camera.formats[0].sizes[0].intervals = {{1, 120}, {1, 60}, {1, 30}};
+    ModeWanted wanted = on_vkms(640, 480);
+    wanted.max_fps = 60;
+    ModeResult result = choose_camera_mode(camera, wanted);
+    ASSERT_TRUE(result.choice);
+    EXPECT_EQ(result.choice->interval.denominator, 60u);
+    EXPECT_NE(result.choice->why.find("up to the display's 60 Hz"), std::string::npos);
+    wanted.max_fps = 24;
+    EXPECT_EQ(choose_camera_mode(camera, wanted).choice->interval.denominator, 30u);
+}
+
 TEST(CameraModeChoice, FpsAskedForPicksTheNearest) {
     ModeWanted wanted = on_vkms(640, 480);
     wanted.fps = 12;
