@@ -313,10 +313,16 @@ int CameraSource::fence_timeout_ms(int64_t period_ns) const {
 
 // A camera that holds buffers and returns none for this long has stopped
 // without saying so (a wedged sensor, a USB glitch): well past the point
-// where single frames are given up.
+// where single frames are given up. One that has not returned its first
+// frame yet is starting, not stalled: a USB camera's start (probe and commit,
+// the streaming alternate setting, the sensor's first exposure) takes
+// seconds on some, and restarting it then only starts it over, with every
+// ioctl of the restart blocking the compositor meanwhile.
 int CameraSource::watchdog_ms() const {
     int bound = latcher_ ? static_cast<int>(latcher_->fence_timeout().count()) : 250;
-    return std::max(3000, 3 * bound);
+    int stall_ms = std::max(3000, 3 * bound);
+    bool started = last_dequeue_ns_ != 0;
+    return started ? stall_ms : std::max(stall_ms, 10'000);
 }
 
 std::string CameraSource::fps_text(int64_t period_ns) {
@@ -409,8 +415,8 @@ void CameraSource::handle_video(uint32_t mask) {
         --with_camera_;
         // The camera made progress: its watchdog starts over while it still
         // holds buffers.
-        watchdog_.arm(with_camera_ > 0 ? watchdog_ms() : 0);
         measure_rate();
+        watchdog_.arm(with_camera_ > 0 ? watchdog_ms() : 0);
         latcher_->dequeued(frame->index, frame->error);
     }
     if (camera_->failed() || (mask & (WL_EVENT_ERROR | WL_EVENT_HANGUP))) {
