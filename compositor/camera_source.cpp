@@ -135,7 +135,7 @@ bool CameraSource::open_and_stream(std::string &error) {
         wanted.size_from = "the output's size";
     }
     if (output && output->wlr()->refresh > 0) {
-        wanted.max_fps = (output->wlr()->refresh + 999) / 1000; // mHz
+        wanted.max_fps = (output->wlr()->refresh + 500) / 1000; // from mHz
     }
     add_displayable_formats(wanted, server_);
     if (wanted.scanout_formats.empty() && wanted.composite_formats.empty()) {
