@@ -3,7 +3,7 @@
 // the compositor knows it is complete, and each buffer returns to the camera
 // only once the compositor has stopped reading it.
 //
-//   fencecam-camera [--camera /dev/videoN] [--sync explicit|implicit|none]
+//   fencecam-camera [--camera PATH-OR-NAME] [--sync explicit|implicit|none]
 //                   [--ahead | --no-ahead] [--frames N | --seconds N] [-V]
 //
 // The loop, per frame, in one of two orders (commit_order.hpp):
@@ -58,6 +58,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "camera_description.hpp"
+#include "camera_lookup.hpp"
+#include "camera_mode_choice.hpp"
 #include "camera_options.hpp"
 #include "commit_order.hpp"
 #include "dmabuf_feedback.hpp"
@@ -241,6 +244,13 @@ bool CameraClient::start(std::string &error) {
             return false;
         }
         options_.device = devices.front();
+    } else if (!names_a_path(options_.device)) {
+        const CameraLookup found = find_camera(options_.device, describe_cameras());
+        if (found.path.empty()) {
+            error = found.error;
+            return false;
+        }
+        options_.device = found.path;
     }
     // Open the camera first: a missing or busy camera is the likeliest
     // failure, and needs no compositor to report.
@@ -286,13 +296,33 @@ bool CameraClient::start_camera(uint32_t drm_format, std::string &error) {
             return false;
         }
     }
-    // The window's size, so that the frames can be scanned out as they are.
+    // The window's size, so that the frames can be scanned out as they are,
+    // if the camera offers it in this format; the highest rate at the size.
+    ModeWanted wanted;
+    wanted.composite_formats = {drm_format};
+    wanted.width = wayland_.width();
+    wanted.height = wayland_.height();
+    wanted.size_from = "the window's size";
+    // The output's refresh rate is known only once a frame was presented;
+    // most displays run at 60 Hz, and a camera frame faster than the display
+    // is replaced before any vblank shows it.
+    wanted.max_fps = 60;
+    const ModeResult picked =
+        choose_camera_mode(describe_camera(camera_->fd(), options_.device), wanted);
+    if (!picked.choice) {
+        error = picked.error;
+        return false;
+    }
     CaptureRequest request;
-    request.width = wayland_.width();
-    request.height = wayland_.height();
+    request.width = picked.choice->width;
+    request.height = picked.choice->height;
+    request.interval = picked.choice->interval;
     if (!camera_->configure({drm_format}, request, error)) {
         return false;
     }
+    std::fprintf(stderr, "fencecam-camera: picked %s %dx%d: %s\n",
+                 fourcc_name(picked.choice->drm_fourcc).c_str(), picked.choice->width,
+                 picked.choice->height, picked.choice->why.c_str());
     const CameraFormat &format = camera_->format();
     for (unsigned index = 0; index < camera_->buffers().size(); ++index) {
         auto frame = std::make_unique<Frame>();
@@ -745,6 +775,10 @@ int main(int argc, char **argv) {
     }
     if (options.version) {
         std::printf("fencecam-camera %s\n", FENCECAM_VERSION);
+        return 0;
+    }
+    if (options.list_cameras) {
+        std::fputs(fencecam::camera_list_text(fencecam::describe_cameras()).c_str(), stdout);
         return 0;
     }
     if (options.debug) {

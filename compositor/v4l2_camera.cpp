@@ -212,18 +212,18 @@ bool V4l2Camera::set_format(uint32_t v4l2_fourcc, uint32_t drm_fourcc,
                 fourcc_string(granted);
         return false;
     }
-    set_frame_rate(request.fps);
+    set_frame_rate(request.interval);
     return true;
 }
 
 // A rate the driver cannot do is not an error: it picks the nearest.
-void V4l2Camera::set_frame_rate(int fps) {
-    if (fps <= 0) {
+void V4l2Camera::set_frame_rate(const FrameInterval &interval) {
+    if (interval.numerator == 0 || interval.denominator == 0) {
         return;
     }
     v4l2_streamparm parm{};
     parm.type = buffer_type_;
-    parm.parm.capture.timeperframe = {1, static_cast<uint32_t>(fps)};
+    parm.parm.capture.timeperframe = {interval.numerator, interval.denominator};
     xioctl(fd_.get(), VIDIOC_S_PARM, &parm);
 }
 

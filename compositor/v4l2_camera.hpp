@@ -16,6 +16,7 @@
 
 #include <linux/videodev2.h>
 
+#include "camera_description.hpp"
 #include "release_fence_uapi.hpp"
 
 #include "unique_fd.hpp"
@@ -46,7 +47,7 @@ struct CameraBuffer {
 struct CaptureRequest {
     int width = 0; // 0: the driver's current size
     int height = 0;
-    int fps = 0; // 0: the driver's current rate
+    FrameInterval interval; // 0/0: the driver's current rate
     unsigned buffers = 4;
     // Opt in to videobuf2 release fences where the queue offers them: each
     // buffer the driver owns then carries a write fence in its dma-bufs.
@@ -115,7 +116,7 @@ class V4l2Camera {
         , path_(std::move(path)) {}
     bool set_format(uint32_t v4l2_fourcc, uint32_t drm_fourcc, const CaptureRequest &request,
                     std::string &error);
-    void set_frame_rate(int fps);
+    void set_frame_rate(const FrameInterval &interval);
     bool allocate(unsigned count, bool release_fences, std::string &error);
     void fail(const char *what);
     v4l2_buffer buffer_descriptor(v4l2_plane *planes) const;
