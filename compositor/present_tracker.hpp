@@ -27,8 +27,9 @@ class PresentTracker {
 
     // The scene buffer shows `frame` from now on.
     void latched(const FrameRecord &frame);
-    // Forward the scene buffer's `output_sample` events here.
-    void sampled(wlr_scene_output_sample_event *event);
+    // Forward the scene buffer's `output_sample` events here; `cpu_copy`:
+    // the scene buffer shows a CPU copy of the frame.
+    void sampled(wlr_scene_output_sample_event *event, bool cpu_copy = false);
     // The source stops: frames not on screen yet never will be.
     void finish_all();
 
