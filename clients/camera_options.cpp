@@ -14,12 +14,17 @@ std::string usage() {
            "A camera client: V4L2 capture buffers go to the compositor as dma-bufs, each\n"
            "frame tagged with how the compositor knows it is complete.\n"
            "\n"
-           "  --camera DEVICE   V4L2 capture device (default: the first one found)\n"
+           "  --camera CAMERA   V4L2 capture device: a path, a /dev/v4l/by-id path or part\n"
+           "                    of its name (default: the first one found)\n"
+           "  --list-cameras    list the cameras: name, driver, by-id path, formats, sizes,\n"
+           "                    rates and release fences; then exit\n"
            "  --sync MODE       explicit (linux-drm-syncobj acquire/release points, default),\n"
            "                    implicit (the dma-buf's own fences, wl_buffer.release) or none\n"
            "  --ahead           commit each buffer right after VIDIOC_QBUF, gated by the camera's\n"
            "                    pending write fence (needs videobuf2 release fences; an error\n"
-           "                    without)\n"
+           "                    without). The fence comes from VIDIOC_QBUF where the kernel\n"
+           "                    hands it out (V4L2_BUF_CAP_SUPPORTS_OUT_FENCE), else from the\n"
+           "                    dma-bufs (DMA_BUF_IOCTL_EXPORT_SYNC_FILE); a line says which\n"
            "  --no-ahead        commit each frame after VIDIOC_DQBUF\n"
            "                    neither: ahead when the camera attaches release fences, else\n"
            "                    after DQBUF; one line says which order and why, the exit line\n"
@@ -36,6 +41,7 @@ namespace {
 
 enum LongOnly : int {
     opt_camera = 256,
+    opt_list_cameras,
     opt_sync,
     opt_ahead,
     opt_no_ahead,
@@ -45,6 +51,7 @@ enum LongOnly : int {
 
 constexpr option long_options[] = {
     {"camera", required_argument, nullptr, opt_camera},
+    {"list-cameras", no_argument, nullptr, opt_list_cameras},
     {"sync", required_argument, nullptr, opt_sync},
     {"ahead", no_argument, nullptr, opt_ahead},
     {"no-ahead", no_argument, nullptr, opt_no_ahead},
@@ -126,6 +133,9 @@ ParseResult parse_options(std::span<const char *const> args) {
             break;
         case opt_camera:
             options.device = optarg;
+            break;
+        case opt_list_cameras:
+            options.list_cameras = true;
             break;
         case opt_sync:
             if (auto sync = parse_sync(optarg)) {

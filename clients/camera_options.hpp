@@ -12,7 +12,9 @@ namespace fencecam::client {
 enum class SyncMode { explicit_sync, implicit_sync, none };
 
 struct Options {
-    std::string device; // --camera; empty: the first capture device
+    // --camera: a path, a /dev/v4l/by-id path or part of a camera's name;
+    // empty: the first capture device.
+    std::string device;
     SyncMode sync = SyncMode::explicit_sync;
     int frames = 0;            // 0: no limit
     int seconds = 0;           // 0: no limit
@@ -21,6 +23,7 @@ struct Options {
     bool debug = false;        // also the Wayland protocol, as WAYLAND_DEBUG=client
     bool help = false;
     bool version = false;
+    bool list_cameras = false; // --list-cameras: describe every camera and exit
 };
 
 struct ParseResult {

@@ -26,4 +26,9 @@ OrderChoice choose_commit_order(std::optional<bool> requested, bool fences_sync,
     return choice;
 }
 
+int64_t ahead_stall_bound_ns(int64_t frame_period_ns) {
+    constexpr int64_t floor_ns = 1'000'000'000;
+    return frame_period_ns > floor_ns / 4 ? 4 * frame_period_ns : floor_ns;
+}
+
 } // namespace fencecam::client

@@ -9,6 +9,7 @@
 // The choice is pure (unit-tested); the evidence comes from the camera.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -29,5 +30,15 @@ struct OrderChoice {
 // or nullopt if it does not, and its buffers export signalled stubs.
 OrderChoice choose_commit_order(std::optional<bool> requested, bool fences_sync,
                                 const std::optional<std::string> &release_fences);
+
+// How long a client that commits ahead lets its camera deliver nothing
+// before it restarts the camera (docs/ahead-commits.md, "Stalls"). Its ahead
+// commits are held by the compositor on fences that only the camera
+// signals, and a compositor bounds how long it holds them (fencecam:
+// --client-fence-timeout, default 5 s) by disconnecting the client; a
+// restart fails those fences instead (-EIO), which the compositor drops
+// without disconnecting. One second, or four frame periods of a slower
+// camera (`frame_period_ns`, 0 if unknown): a late frame is not a stall.
+int64_t ahead_stall_bound_ns(int64_t frame_period_ns);
 
 } // namespace fencecam::client

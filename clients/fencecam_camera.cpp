@@ -3,7 +3,7 @@
 // the compositor knows it is complete, and each buffer returns to the camera
 // only once the compositor has stopped reading it.
 //
-//   fencecam-camera [--camera /dev/videoN] [--sync explicit|implicit|none]
+//   fencecam-camera [--camera PATH-OR-NAME] [--sync explicit|implicit|none]
 //                   [--ahead | --no-ahead] [--frames N | --seconds N] [-V]
 //
 // The loop, per frame, in one of two orders (commit_order.hpp):
@@ -58,6 +58,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "camera_description.hpp"
+#include "camera_lookup.hpp"
+#include "camera_mode_choice.hpp"
 #include "camera_options.hpp"
 #include "commit_order.hpp"
 #include "dmabuf_feedback.hpp"
@@ -158,6 +161,8 @@ class CameraClient {
     void stop_camera();
     bool handle_camera(std::string &error);
     bool handle_camera_ahead(std::string &error);
+    bool stalled() const;
+    bool restart_stalled_camera(std::string &error);
     UniqueFd write_fences(const Frame &frame) const;
     void commit(Frame &frame, UniqueFd fences, int64_t capture_ns, bool ahead);
     void queue(Frame &frame);
@@ -185,6 +190,14 @@ class CameraClient {
     long errored_ = 0;           // V4L2_BUF_FLAG_ERROR frames
     long errored_presented_ = 0; // ahead: presented although their fence failed
     long recommitted_ = 0;       // ahead: failed gate, intact frame, committed after DQBUF
+    long stall_restarts_ = 0;
+    // Ahead: when the camera last delivered a frame (or started streaming).
+    int64_t last_frame_ns_ = 0;
+    int64_t stall_bound_ns_ = 0; // ahead_stall_bound_ns of the camera's rate
+    // Ahead, after a stall restart: commit after DQBUF until a frame arrives,
+    // so that nothing waits in the compositor on a camera that may still be
+    // stalled.
+    bool ahead_paused_ = false;
     long in_flight_feedback_ = 0;
     unsigned attachments_made_ = 0;
     bool draining_ = false;
@@ -231,6 +244,13 @@ bool CameraClient::start(std::string &error) {
             return false;
         }
         options_.device = devices.front();
+    } else if (!names_a_path(options_.device)) {
+        const CameraLookup found = find_camera(options_.device, describe_cameras());
+        if (found.path.empty()) {
+            error = found.error;
+            return false;
+        }
+        options_.device = found.path;
     }
     // Open the camera first: a missing or busy camera is the likeliest
     // failure, and needs no compositor to report.
@@ -276,13 +296,33 @@ bool CameraClient::start_camera(uint32_t drm_format, std::string &error) {
             return false;
         }
     }
-    // The window's size, so that the frames can be scanned out as they are.
+    // The window's size, so that the frames can be scanned out as they are,
+    // if the camera offers it in this format; the highest rate at the size.
+    ModeWanted wanted;
+    wanted.composite_formats = {drm_format};
+    wanted.width = wayland_.width();
+    wanted.height = wayland_.height();
+    wanted.size_from = "the window's size";
+    // The output's refresh rate is known only once a frame was presented;
+    // most displays run at 60 Hz, and a camera frame faster than the display
+    // is replaced before any vblank shows it.
+    wanted.max_fps = 60;
+    const ModeResult picked =
+        choose_camera_mode(describe_camera(camera_->fd(), options_.device), wanted);
+    if (!picked.choice) {
+        error = picked.error;
+        return false;
+    }
     CaptureRequest request;
-    request.width = wayland_.width();
-    request.height = wayland_.height();
+    request.width = picked.choice->width;
+    request.height = picked.choice->height;
+    request.interval = picked.choice->interval;
     if (!camera_->configure({drm_format}, request, error)) {
         return false;
     }
+    std::fprintf(stderr, "fencecam-camera: picked %s %dx%d: %s\n",
+                 fourcc_name(picked.choice->drm_fourcc).c_str(), picked.choice->width,
+                 picked.choice->height, picked.choice->why.c_str());
     const CameraFormat &format = camera_->format();
     for (unsigned index = 0; index < camera_->buffers().size(); ++index) {
         auto frame = std::make_unique<Frame>();
@@ -299,6 +339,8 @@ bool CameraClient::start_camera(uint32_t drm_format, std::string &error) {
         error = camera_->failure();
         return false;
     }
+    last_frame_ns_ = now_ns(CLOCK_MONOTONIC);
+    stall_bound_ns_ = ahead_stall_bound_ns(camera_->frame_period_ns());
     std::fprintf(stderr, "fencecam-camera: %s (%s), %dx%d %c%c%c%c, %zu buffers\n",
                  camera_->path().c_str(), camera_->card().c_str(), format.width, format.height,
                  format.drm_fourcc & 0xff, (format.drm_fourcc >> 8) & 0xff,
@@ -309,7 +351,7 @@ bool CameraClient::start_camera(uint32_t drm_format, std::string &error) {
     }
     // Ahead: the buffers just queued go to the compositor now, in the
     // order the camera fills them.
-    if (order_->order == CommitOrder::ahead) {
+    if (order_->order == CommitOrder::ahead && !ahead_paused_) {
         for (auto &frame : frames_) {
             if (UniqueFd fences = write_fences(*frame);
                 fences && read_sync_file(fences.get()).status == FenceState::Status::pending) {
@@ -363,6 +405,14 @@ bool CameraClient::choose_order(std::string &error) {
                  order_->order == CommitOrder::ahead ? "ahead of completion, right after QBUF"
                                                      : "after DQBUF",
                  order_->why.c_str());
+    if (order_->order == CommitOrder::ahead) {
+        std::fprintf(stderr, "fencecam-camera: camera fences %s\n",
+                     camera_->release_fences().from_qbuf
+                         ? "from VIDIOC_QBUF (V4L2_BUF_FLAG_OUT_FENCE), the first ones exported "
+                           "from the dma-bufs (buffers queued before STREAMON)"
+                         : "exported from the dma-bufs (DMA_BUF_IOCTL_EXPORT_SYNC_FILE: the queue "
+                           "does not offer V4L2_BUF_CAP_SUPPORTS_OUT_FENCE)");
+    }
     return true;
 }
 
@@ -372,6 +422,9 @@ void CameraClient::stop_camera() {
     for (auto &frame : frames_) {
         for (auto &attachment : frame->attachments) {
             wl_buffer_destroy(attachment->buffer);
+            if (timeline_) {
+                timeline_->forget(attachment->id);
+            }
         }
     }
     frames_.clear();
@@ -466,15 +519,21 @@ void CameraClient::queue(Frame &frame) {
     if (!camera_ || draining_) {
         return;
     }
-    if (!camera_->queue(frame.index)) {
+    // Paused after a stall, frames go after DQBUF until the camera is back.
+    const bool ahead = order_->order == CommitOrder::ahead && !ahead_paused_;
+    // Ahead, the fence straight from QBUF where the kernel hands it out.
+    UniqueFd fences;
+    if (!camera_->queue(frame.index, ahead ? &fences : nullptr)) {
         return; // the camera has failed: the poll loop reports it, once
     }
     frame.in_camera = true;
     frame.gate.reset();
-    if (order_->order != CommitOrder::ahead) {
+    if (!ahead) {
         return;
     }
-    UniqueFd fences = write_fences(frame);
+    if (!fences) {
+        fences = write_fences(frame);
+    }
     if (fences && read_sync_file(fences.get()).status == FenceState::Status::pending) {
         commit(frame, std::move(fences), 0, true);
     }
@@ -535,6 +594,7 @@ bool CameraClient::handle_camera_ahead(std::string &error) {
     while (auto dequeued = camera_->dequeue()) {
         Frame &frame = *frames_[dequeued->index];
         frame.in_camera = false;
+        last_frame_ns_ = now_ns(CLOCK_MONOTONIC);
         if (dequeued->error) {
             ++errored_; // its fence failed too: the compositor withholds it
         } else if (!frame.gate ||
@@ -542,6 +602,7 @@ bool CameraClient::handle_camera_ahead(std::string &error) {
             recommitted_ += bool(frame.gate);
             commit(frame, UniqueFd(), now_ns(static_cast<clockid_t>(wayland_.presentation_clock())),
                    false);
+            ahead_paused_ = false; // the camera delivers again
         }
         if (!frame.with_compositor()) {
             queue(frame);
@@ -554,6 +615,41 @@ bool CameraClient::handle_camera_ahead(std::string &error) {
     return true;
 }
 
+// Ahead: commits wait in the compositor on fences that only the camera
+// signals, and nothing has come out of the camera for longer than a late
+// frame could explain.
+bool CameraClient::stalled() const {
+    if (!camera_ || order_->order != CommitOrder::ahead || ahead_paused_ || draining_) {
+        return false;
+    }
+    const bool waiting = std::any_of(frames_.begin(), frames_.end(), [](const auto &frame) {
+        return frame->in_camera && frame->gate;
+    });
+    return waiting && now_ns(CLOCK_MONOTONIC) - last_frame_ns_ > stall_bound_ns_;
+}
+
+// A stalled camera (no input signal, a sensor that stopped): closing it
+// stops streaming, and the kernel signals every pending release fence with
+// -EIO. The compositor withholds the commits those fences gated and drops
+// them with the next good one, where it would otherwise hold them until its
+// own bound and disconnect this client. The camera is opened again at once;
+// until it delivers a frame, frames are committed after DQBUF, so nothing
+// waits in the compositor meanwhile however long the stall lasts. An
+// unplugged camera fails to open: the caller reports that and exits.
+bool CameraClient::restart_stalled_camera(std::string &error) {
+    const uint32_t format = camera_->format().drm_fourcc;
+    std::fprintf(stderr,
+                 "fencecam-camera: %s delivered no frame for %lld ms: restarting it (its queued "
+                 "frames fail; the compositor drops their commits); committing after DQBUF until "
+                 "it delivers again\n",
+                 options_.device.c_str(),
+                 static_cast<long long>((now_ns(CLOCK_MONOTONIC) - last_frame_ns_) / 1000000));
+    ++stall_restarts_;
+    ahead_paused_ = true;
+    stop_camera();
+    return start_camera(format, error);
+}
+
 std::string CameraClient::summary() const {
     const bool ahead = order_ && order_->order == CommitOrder::ahead;
     std::string line = summary_.line(ahead ? "fence" : "DQBUF");
@@ -561,8 +657,10 @@ std::string CameraClient::summary() const {
     if (ahead) {
         std::snprintf(order, sizeof order,
                       "; committed ahead: %ld of %ld commits before completion; errored frames: "
-                      "%ld, %ld of them presented; %ld recommitted after a failed fence",
-                      committed_ahead_, committed_, errored_, errored_presented_, recommitted_);
+                      "%ld, %ld of them presented; %ld recommitted after a failed fence; %ld "
+                      "restarts after a stall",
+                      committed_ahead_, committed_, errored_, errored_presented_, recommitted_,
+                      stall_restarts_);
     } else {
         std::snprintf(order, sizeof order, "; committed after DQBUF; errored frames: %ld",
                       errored_);
@@ -602,6 +700,9 @@ bool CameraClient::run(std::string &error) {
         }
         if (camera_->failed()) {
             error = camera_->failure(); // unplugged, say
+            return false;
+        }
+        if (stalled() && !restart_stalled_camera(error)) {
             return false;
         }
         if (!draining_until && done()) {
@@ -674,6 +775,10 @@ int main(int argc, char **argv) {
     }
     if (options.version) {
         std::printf("fencecam-camera %s\n", FENCECAM_VERSION);
+        return 0;
+    }
+    if (options.list_cameras) {
+        std::fputs(fencecam::camera_list_text(fencecam::describe_cameras()).c_str(), stdout);
         return 0;
     }
     if (options.debug) {

@@ -105,6 +105,14 @@ UniqueFd SyncobjTimeline::set_points(unsigned buffer, int write_fences) {
     return event;
 }
 
+void SyncobjTimeline::forget(unsigned buffer) {
+    if (auto found = timelines_.find(buffer); found != timelines_.end()) {
+        wp_linux_drm_syncobj_timeline_v1_destroy(found->second.object);
+        drmSyncobjDestroy(device_.get(), found->second.handle);
+        timelines_.erase(found);
+    }
+}
+
 SyncobjTimeline::~SyncobjTimeline() {
     if (surface_sync_) {
         wp_linux_drm_syncobj_surface_v1_destroy(surface_sync_);

@@ -52,6 +52,9 @@ class SyncobjTimeline {
     // becomes readable when the release point has signalled (empty if the
     // kernel cannot make one).
     UniqueFd set_points(unsigned buffer, int write_fences);
+    // The wl_buffer numbered `buffer` is gone: so is its timeline (the
+    // compositor keeps its own reference while it needs one).
+    void forget(unsigned buffer);
 
   private:
     struct Timeline {

@@ -7,6 +7,8 @@
 
 #include <drm_fourcc.h>
 
+#include "camera_lookup.hpp"
+#include "camera_mode_choice.hpp"
 #include "completion_stamp.hpp"
 #include "dmabuf_buffer.hpp"
 #include "monotonic_clock.hpp"
@@ -18,14 +20,14 @@ namespace fencecam {
 
 namespace {
 
-// What fencecam can put on screen, best first: formats the output's primary
-// plane scans out as they are (zero copy, no GPU), then formats the renderer
-// can sample.
-std::vector<uint32_t> displayable_formats(Server &server) {
+// What fencecam can put on screen, best first in each list: the formats the
+// output's primary plane scans out as they are (zero copy, no GPU), and the
+// formats the renderer can sample.
+void add_displayable_formats(ModeWanted &wanted, Server &server) {
     static constexpr uint32_t preference[] = {DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888,
                                               DRM_FORMAT_NV12, DRM_FORMAT_YUYV};
-    std::vector<uint32_t> formats;
-    auto add_from = [&](const wlr_drm_format_set *set, bool any_modifier) {
+    auto add_from = [&](std::vector<uint32_t> &formats, const wlr_drm_format_set *set,
+                        bool any_modifier) {
         for (uint32_t format : preference) {
             bool has =
                 set &&
@@ -37,11 +39,13 @@ std::vector<uint32_t> displayable_formats(Server &server) {
         }
     };
     if (Output *output = server.first_output()) {
-        add_from(wlr_output_get_primary_formats(output->wlr(), WLR_BUFFER_CAP_DMABUF), false);
+        add_from(wanted.scanout_formats,
+                 wlr_output_get_primary_formats(output->wlr(), WLR_BUFFER_CAP_DMABUF), false);
     }
-    add_from(wlr_renderer_get_texture_formats(server.renderer, WLR_BUFFER_CAP_DMABUF), true);
-    add_from(wlr_renderer_get_texture_formats(server.renderer, WLR_BUFFER_CAP_DATA_PTR), true);
-    return formats;
+    add_from(wanted.composite_formats,
+             wlr_renderer_get_texture_formats(server.renderer, WLR_BUFFER_CAP_DMABUF), true);
+    add_from(wanted.composite_formats,
+             wlr_renderer_get_texture_formats(server.renderer, WLR_BUFFER_CAP_DATA_PTR), true);
 }
 
 } // namespace
@@ -51,6 +55,7 @@ CameraSource::CameraSource(Server &server, wlr_scene_tree *layer, CameraOptions 
     : server_(server)
     , options_(std::move(options))
     , layer_(layer)
+    , stats_(stats)
     , presents_(stats) {
     // "No signal": a dark red field, shown whenever no camera frame is.
     const float no_signal_color[4] = {0.30f, 0.04f, 0.04f, 1.0f};
@@ -105,6 +110,13 @@ bool CameraSource::open_and_stream(std::string &error) {
             return false;
         }
         path = devices.front();
+    } else if (!names_a_path(path)) {
+        CameraLookup found = find_camera(path, describe_cameras());
+        if (found.path.empty()) {
+            error = found.error;
+            return false;
+        }
+        path = found.path;
     }
     camera_ = V4l2Camera::open(path, error);
     if (!camera_) {
@@ -112,26 +124,47 @@ bool CameraSource::open_and_stream(std::string &error) {
     }
 
     // Direct scanout needs the frame at exactly the output's size.
-    CaptureRequest request;
-    request.width = options_.width;
-    request.height = options_.height;
-    request.fps = options_.fps;
-    // Forced to wait for DQBUF, fences would only make other readers wait.
-    request.release_fences = options_.sync != SyncChoice::dqbuf;
+    ModeWanted wanted;
+    wanted.width = options_.width;
+    wanted.height = options_.height;
+    wanted.size_from = "the size from --size";
+    wanted.fps = options_.fps;
     Output *output = server_.first_output();
-    if (request.width == 0 && output) {
-        request.width = output->wlr()->width;
-        request.height = output->wlr()->height;
+    if (wanted.width == 0 && output) {
+        wanted.width = output->wlr()->width;
+        wanted.height = output->wlr()->height;
+        wanted.size_from = "the output's size";
     }
-    std::vector<uint32_t> formats = displayable_formats(server_);
-    if (formats.empty()) {
+    if (output && output->wlr()->refresh > 0) {
+        wanted.max_fps = (output->wlr()->refresh + 500) / 1000; // from mHz
+    }
+    add_displayable_formats(wanted, server_);
+    if (wanted.scanout_formats.empty() && wanted.composite_formats.empty()) {
         error = "the renderer and output accept none of XR24 AR24 NV12 YUYV";
         return false;
     }
-    if (!camera_->configure(formats, request, error)) {
+    ModeResult picked = choose_camera_mode(describe_camera(camera_->fd(), path), wanted);
+    if (!picked.choice) {
+        error = picked.error;
+        return false;
+    }
+    const ModeChoice &picked_mode = *picked.choice;
+    CaptureRequest request;
+    request.width = picked_mode.width;
+    request.height = picked_mode.height;
+    request.interval = picked_mode.interval;
+    if (request.interval.numerator == 0 && options_.fps > 0) {
+        request.interval = {1, static_cast<uint32_t>(options_.fps)};
+    }
+    // Forced to wait for DQBUF, fences would only make other readers wait.
+    request.release_fences = options_.sync != SyncChoice::dqbuf;
+    if (!camera_->configure({picked_mode.drm_fourcc}, request, error)) {
         return false;
     }
     const CameraFormat &format = camera_->format();
+    std::fprintf(stderr, "fencecam: camera %s picked %s %dx%d: %s\n", path.c_str(),
+                 fourcc_text(picked_mode.v4l2_fourcc).c_str(), picked_mode.width,
+                 picked_mode.height, picked_mode.why.c_str());
 
     // One wlr_buffer per V4L2 buffer, created once and shown again and again.
     for (const CameraBuffer &buffer : camera_->buffers()) {
@@ -156,6 +189,7 @@ bool CameraSource::open_and_stream(std::string &error) {
         });
         buffers_.push_back(dmabuf);
     }
+    slot_sequences_.assign(buffers_.size(), SlotSequence{});
 
     // Queue everything, then start: buffers queued before STREAMON reach the
     // driver (and get their fences) only at STREAMON.
@@ -281,10 +315,16 @@ int CameraSource::fence_timeout_ms(int64_t period_ns) const {
 
 // A camera that holds buffers and returns none for this long has stopped
 // without saying so (a wedged sensor, a USB glitch): well past the point
-// where single frames are given up.
+// where single frames are given up. One that has not returned its first
+// frame yet is starting, not stalled: a USB camera's start (probe and commit,
+// the streaming alternate setting, the sensor's first exposure) takes
+// seconds on some, and restarting it then only starts it over, with every
+// ioctl of the restart blocking the compositor meanwhile.
 int CameraSource::watchdog_ms() const {
     int bound = latcher_ ? static_cast<int>(latcher_->fence_timeout().count()) : 250;
-    return std::max(3000, 3 * bound);
+    int stall_ms = std::max(3000, 3 * bound);
+    bool started = last_dequeue_ns_ != 0;
+    return started ? stall_ms : std::max(stall_ms, 10'000);
 }
 
 std::string CameraSource::fps_text(int64_t period_ns) {
@@ -350,6 +390,10 @@ SyncMode CameraSource::choose_sync_mode(std::vector<UniqueFd> &fences, std::stri
         break;
     }
     if (mode == SyncMode::fence) {
+        // Not the fence VIDIOC_QBUF can hand out: it speaks for the camera
+        // only, and KMS and the renderer wait for every writer of the buffer.
+        why += "; fences exported from the dma-bufs (DMA_BUF_IOCTL_EXPORT_SYNC_FILE: every "
+               "writer's, not only the camera's)";
         for (unsigned slot = 0; slot < buffers_.size(); ++slot) {
             fences.push_back(export_fence(slot));
         }
@@ -377,13 +421,33 @@ void CameraSource::handle_video(uint32_t mask) {
         --with_camera_;
         // The camera made progress: its watchdog starts over while it still
         // holds buffers.
-        watchdog_.arm(with_camera_ > 0 ? watchdog_ms() : 0);
         measure_rate();
+        watchdog_.arm(with_camera_ > 0 ? watchdog_ms() : 0);
+        SlotSequence &sequence = slot_sequences_[frame->index];
+        if (sequence.latched != 0) {
+            presents_.set_v4l2_sequence(sequence.latched, frame->sequence);
+            sequence.latched = 0;
+        }
+        if (frame->error) {
+            record_error(*frame);
+        }
+        sequence.dequeued = frame->sequence;
         latcher_->dequeued(frame->index, frame->error);
+        sequence.dequeued = -1;
     }
     if (camera_->failed() || (mask & (WL_EVENT_ERROR | WL_EVENT_HANGUP))) {
         lose_camera(camera_->failed() ? camera_->failure() : camera_->path() + ": device gone");
     }
+}
+
+// A failed frame goes into the records too: it is never latched, and a test
+// can check its sequence against the ones that reached the screen.
+void CameraSource::record_error(const Dequeued &frame) {
+    FrameRecord record;
+    record.mode = to_string(latcher_->mode());
+    record.v4l2_sequence = frame.sequence;
+    record.error = true;
+    stats_.record(record);
 }
 
 void CameraSource::lose_camera(const std::string &reason) {
@@ -420,6 +484,12 @@ void CameraSource::latch(unsigned slot, const FrameTimes &times) {
     record.ready_ns = times.ready_ns;
     record.ready_from = to_string(times.ready_from);
     record.latched_ns = times.latched_ns;
+    SlotSequence &sequence = slot_sequences_[slot];
+    if (sequence.dequeued >= 0) {
+        record.v4l2_sequence = sequence.dequeued; // latched as DQBUF returned it
+    } else {
+        sequence.latched = times.sequence; // numbered when DQBUF returns it
+    }
     if (server_.options().completion_stamps) {
         record.stamp_ns = read_completion_stamp(buffers_[slot]->base()).value_or(-1);
     }
@@ -469,6 +539,7 @@ void CameraSource::stop() {
         buffer->drop();
     }
     buffers_.clear();
+    slot_sequences_.clear();
     camera_.reset();
     show_no_signal(true);
 }

@@ -68,6 +68,7 @@ class CameraSource {
     void lose_camera(const std::string &reason);
 
     void handle_video(uint32_t mask);
+    void record_error(const Dequeued &frame);
     void handle_watchdog();
     void latch(unsigned slot, const FrameTimes &times);
     void requeue(unsigned slot);
@@ -99,7 +100,16 @@ class CameraSource {
     int64_t first_sequence_ = -1; // the driver's frame counter, as DQBUF saw it
     int64_t last_sequence_ = -1;
     ScanoutReport scanout_{"camera"};
+    FrameStats &stats_;
     PresentTracker presents_;
+    // A slot's latch and its DQBUF, matched whichever comes first, so that
+    // its record carries the driver's frame counter: in fence mode a frame is
+    // latched before DQBUF returns it, in dqbuf mode after.
+    struct SlotSequence {
+        uint64_t latched = 0;  // the latcher's sequence, waiting for DQBUF
+        int64_t dequeued = -1; // the driver's sequence, while DQBUF hands it over
+    };
+    std::vector<SlotSequence> slot_sequences_;
 };
 
 } // namespace fencecam

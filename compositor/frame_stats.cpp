@@ -46,15 +46,23 @@ std::string FrameStats::to_json(const FrameRecord &frame) {
     auto flag = [](bool value) { return std::string(value ? "true" : "false"); };
     return "{\"source\":" + json_string(frame.source) + ",\"mode\":" + json_string(frame.mode) +
            ",\"sequence\":" + std::to_string(frame.sequence) +
+           ",\"v4l2_sequence\":" + time(frame.v4l2_sequence) +
            ",\"queued_ns\":" + time(frame.queued_ns) + ",\"ready_ns\":" + time(frame.ready_ns) +
            ",\"ready_from\":" + json_string(frame.ready_from) +
            ",\"latched_ns\":" + time(frame.latched_ns) +
            ",\"present_ns\":" + time(frame.present_ns) + ",\"zero_copy\":" + flag(frame.zero_copy) +
            ",\"cpu_copy\":" + flag(frame.cpu_copy) + ",\"stamp_ns\":" + time(frame.stamp_ns) +
-           ",\"replaced\":" + flag(frame.replaced) + "}";
+           ",\"replaced\":" + flag(frame.replaced) + ",\"error\":" + flag(frame.error) + "}";
 }
 
 void FrameStats::record(const FrameRecord &frame) {
+    if (frame.error) {
+        // In the file, so that a test can check that no failed frame was
+        // ever shown; out of every latency figure and the HUD.
+        ++errors_;
+        write(frame);
+        return;
+    }
     ++frames_;
     if (frame.present_ns >= 0) {
         ++presented_;
@@ -64,12 +72,16 @@ void FrameStats::record(const FrameRecord &frame) {
     }
     replaced_ += frame.replaced;
     latch_wait_.add(frame.latched_ns - frame.ready_ns);
+    write(frame);
+    if (on_record_) {
+        on_record_(frame);
+    }
+}
+
+void FrameStats::write(const FrameRecord &frame) {
     if (file_) {
         std::fprintf(file_, "%s\n", to_json(frame).c_str());
         std::fflush(file_);
-    }
-    if (on_record_) {
-        on_record_(frame);
     }
 }
 

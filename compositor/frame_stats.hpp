@@ -41,6 +41,13 @@ struct FrameRecord {
     // What ready_ns is: "fence" (its signal timestamp), "dqbuf", "learnt"
     // (when a fence without a timestamp was seen signalled), "commit".
     std::string ready_from = {};
+    // The driver's own frame counter (V4L2 `sequence`), once DQBUF has told
+    // it; -1 for clients, and for a frame finished before DQBUF returned it.
+    int64_t v4l2_sequence = -1;
+    // The producer failed this frame (V4L2_BUF_FLAG_ERROR, a fence signalled
+    // with an error): it was never latched. Such records carry only the
+    // source, mode and sequences, and count in no latency figure.
+    bool error = false;
 };
 
 class FrameStats {
@@ -60,16 +67,19 @@ class FrameStats {
     }
     std::string summary() const;
     size_t frames() const { return frames_; }
+    size_t errors() const { return errors_; }
 
     static std::string to_json(const FrameRecord &frame);
 
   private:
     FrameStats() = default;
+    void write(const FrameRecord &frame);
 
     std::string path_;
     std::FILE *file_ = nullptr;
     std::function<void(const FrameRecord &)> on_record_;
     size_t frames_ = 0;
+    size_t errors_ = 0;
     size_t presented_ = 0;
     size_t replaced_ = 0;
     size_t zero_copy_ = 0;

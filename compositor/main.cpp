@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "camera_description.hpp"
 #include "options.hpp"
 #include "primary_client.hpp"
 #include "server.hpp"
@@ -34,6 +35,10 @@ int main(int argc, char **argv) {
     }
     if (options.version) {
         std::printf("fencecam %s (wlroots %s)\n", FENCECAM_VERSION, WLR_VERSION_STR);
+        return 0;
+    }
+    if (options.list_cameras) {
+        std::fputs(camera_list_text(describe_cameras()).c_str(), stdout);
         return 0;
     }
 

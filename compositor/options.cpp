@@ -59,7 +59,10 @@ std::string usage() {
            "exits when it does, with its exit status (128 + N when killed by signal N).\n"
            "\n"
            "  --mode WxH[@HZ]   output mode (a custom mode where the backend allows it)\n"
-           "  --camera DEVICE   V4L2 capture device (default: the first one found)\n"
+           "  --camera CAMERA   V4L2 capture device: a path, a /dev/v4l/by-id path or part\n"
+           "                    of its name (default: the first one found)\n"
+           "  --list-cameras    list the cameras: name, driver, by-id path, formats, sizes,\n"
+           "                    rates and release fences; then exit\n"
            "  --no-camera       run without the built-in camera\n"
            "  --sync MODE       auto (default), fence (kernel release fences) or dqbuf\n"
            "  --fence-timeout MS  give up on a frame whose fence has not signalled by then\n"
@@ -68,8 +71,9 @@ std::string usage() {
            "  --client-fence-timeout MS  disconnect a client whose buffer's fence (implicit\n"
            "                    or syncobj acquire point) has not signalled by then\n"
            "                    (default: 5000)\n"
-           "  --size WxH        camera size (default: the output's, for direct scanout)\n"
-           "  --fps N           camera frame rate (default: the camera's)\n"
+           "  --size WxH        camera size (default: the output's, for direct scanout, or\n"
+           "                    the nearest the camera offers in a format fencecam shows)\n"
+           "  --fps N           camera frame rate (default: the highest at that size)\n"
            "  --stats FILE      write one JSON line of timings a frame (SIGHUP reopens\n"
            "                    FILE, for log rotation; SIGUSR1 logs the summary so far)\n"
            "  --completion-stamps  benchmarks: also record the completion time that vivid\n"
@@ -99,6 +103,7 @@ namespace {
 enum LongOnly : int {
     opt_mode = 256,
     opt_camera,
+    opt_list_cameras,
     opt_no_camera,
     opt_sync,
     opt_fence_timeout,
@@ -116,6 +121,7 @@ enum LongOnly : int {
 constexpr option long_options[] = {
     {"mode", required_argument, nullptr, opt_mode},
     {"camera", required_argument, nullptr, opt_camera},
+    {"list-cameras", no_argument, nullptr, opt_list_cameras},
     {"no-camera", no_argument, nullptr, opt_no_camera},
     {"sync", required_argument, nullptr, opt_sync},
     {"fence-timeout", required_argument, nullptr, opt_fence_timeout},
@@ -212,6 +218,9 @@ ParseResult parse_options(std::span<const char *const> args) {
             break;
         case opt_camera:
             options.camera.device = optarg;
+            break;
+        case opt_list_cameras:
+            options.list_cameras = true;
             break;
         case opt_no_camera:
             options.camera.enabled = false;

@@ -18,13 +18,15 @@ struct OutputMode {
 enum class SyncChoice { automatic, fence, dqbuf };
 
 struct CameraOptions {
-    std::string device;  // empty: the first capture device found
+    // A path, a /dev/v4l/by-id path or part of a camera's name
+    // (camera_lookup.hpp); empty: the first capture device found.
+    std::string device;
     bool enabled = true; // --no-camera turns the built-in camera off
     SyncChoice sync = SyncChoice::automatic;
     int fence_timeout_ms = 0; // 0: four periods of the camera's real rate, >= 250 ms
     int width = 0;            // 0: the output's size, for direct scanout
     int height = 0;
-    int fps = 0; // 0: the camera's current rate
+    int fps = 0; // 0: the highest the camera offers at the size picked
 };
 
 struct Options {
@@ -47,6 +49,7 @@ struct Options {
     int log_level = 1; // 0 silent, 1 errors, 2 info, 3 debug (wlr_log_importance)
     bool help = false;
     bool version = false;
+    bool list_cameras = false;        // --list-cameras: describe every camera and exit
     std::vector<std::string> command; // started as a client once the display is up
     // fencecam ends when COMMAND does, with its exit status, unless
     // --keep-running: then it stays up for other clients.

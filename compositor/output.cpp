@@ -135,6 +135,12 @@ void Output::handle_deadline() {
 // scene).
 void Output::handle_frame() {
     bool after_flip = std::exchange(flip_since_frame_, false);
+    // While a commit waits for its deadline the display is idle, so each
+    // client commit brings wlroots' idle frame event. Frame callbacks then
+    // would let a client draw as fast as it can, not once per vblank, and
+    // its frames would pile up unshown: they wait for the booked commit's
+    // flip, like the ones already drawn for it.
+    bool booked = !after_flip && deadline_.armed();
     if (commit_at_frame_) {
         commit_at_frame_ = false;
         commit();
@@ -148,6 +154,9 @@ void Output::handle_frame() {
         }
     } else {
         schedule_commit();
+    }
+    if (booked) {
+        return;
     }
     // Clients draw their next frame now, in time for the next deadline.
     timespec now;

@@ -10,6 +10,14 @@ void PresentTracker::latched(const FrameRecord &frame) {
     in_flight_.push_back({frame, 0});
 }
 
+void PresentTracker::set_v4l2_sequence(uint64_t sequence, int64_t v4l2_sequence) {
+    for (InFlight &frame : in_flight_) {
+        if (frame.record.sequence == sequence) {
+            frame.record.v4l2_sequence = v4l2_sequence;
+        }
+    }
+}
+
 // The scene samples the buffer while it builds a commit: the frame will be on
 // screen with the output's next commit, if that succeeds.
 void PresentTracker::sampled(wlr_scene_output_sample_event *event, bool cpu_copy) {

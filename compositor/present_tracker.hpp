@@ -27,6 +27,9 @@ class PresentTracker {
 
     // The scene buffer shows `frame` from now on.
     void latched(const FrameRecord &frame);
+    // The producer numbered the frame latched as `sequence` after it was
+    // latched (a fence signals before DQBUF tells the driver's counter).
+    void set_v4l2_sequence(uint64_t sequence, int64_t v4l2_sequence);
     // Forward the scene buffer's `output_sample` events here; `cpu_copy`:
     // the scene buffer shows a CPU copy of the frame.
     void sampled(wlr_scene_output_sample_event *event, bool cpu_copy = false);

@@ -5,6 +5,8 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "listener.hpp"
 #include "unique_fd.hpp"
@@ -20,9 +22,13 @@ class HeldBuffer {
     // Locks the client's buffer behind `wrapper`. With explicit sync
     // (`state`), the surface's release point also waits for `gate`, a
     // timeline of ours whose point 1 we signal at the end.
-    HeldBuffer(wlr_client_buffer *wrapper, wlr_linux_drm_syncobj_surface_v1_state *state,
-               int timeline_fd, wl_event_loop *loop)
+    HeldBuffer(wlr_surface *surface, wlr_client_buffer *wrapper,
+               wlr_linux_drm_syncobj_surface_v1_state *state, int timeline_fd, wl_event_loop *loop)
         : source_(wlr_buffer_lock(wrapper->source)) {
+        wlr_surface_output *surface_output;
+        wl_list_for_each(surface_output, &surface->current_outputs, link) {
+            shown_since_.push_back({surface_output->output, surface_output->output->commit_seq});
+        }
         wrapper_release_.connect(&wrapper->base.events.release, [this] { drop_wrapper(); });
         wrapper_destroy_.connect(&wrapper->base.events.destroy, [this] { drop_wrapper(); });
         if (state && timeline_fd >= 0) {
@@ -44,7 +50,7 @@ class HeldBuffer {
         wlr_surface_output *surface_output;
         wl_list_for_each(surface_output, &surface->current_outputs, link) {
             wlr_output *output = surface_output->output;
-            if (!output->enabled) {
+            if (!output->enabled || !committed_since_shown(output)) {
                 continue;
             }
             auto wait = waits_.emplace(waits_.end());
@@ -62,6 +68,18 @@ class HeldBuffer {
     }
 
   private:
+    // An output that has not committed since the buffer became the
+    // surface's never read it: a client that draws faster than the display
+    // gets such a buffer back at once, not a vblank later.
+    bool committed_since_shown(wlr_output *output) const {
+        for (const auto &[shown_on, commit_seq] : shown_since_) {
+            if (shown_on == output) {
+                return output->commit_seq != commit_seq;
+            }
+        }
+        return true; // the surface entered it since: it may have
+    }
+
     struct OutputWait {
         uint32_t after_seq = 0;
         Listener<wlr_output_event_present> present;
@@ -111,6 +129,9 @@ class HeldBuffer {
     wlr_drm_syncobj_timeline *gate_ = nullptr;
     bool wrapper_dropped_ = false;
     bool departed_ = false;
+    // Each output the surface was on when the buffer became current, and
+    // its commit sequence then.
+    std::vector<std::pair<wlr_output *, uint32_t>> shown_since_;
     std::list<OutputWait> waits_;
     std::function<void()> on_released_;
     Listener<> wrapper_release_;
@@ -160,7 +181,7 @@ class ReleaseAfterFlip {
         if (!wrapper || !wrapper->source || !wlr_buffer_get_dmabuf(wrapper->source, &dmabuf)) {
             return nullptr;
         }
-        return std::make_unique<HeldBuffer>(wrapper,
+        return std::make_unique<HeldBuffer>(surface, wrapper,
                                             wlr_linux_drm_syncobj_v1_get_surface_state(surface),
                                             timeline_fd_.get(), loop_);
     }

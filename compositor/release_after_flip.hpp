@@ -22,8 +22,9 @@
 //  - and the scene and KMS must have dropped the wlr_client_buffer that
 //    wraps it (a plane scanning it out has flipped);
 //  - then our point is signalled and the wl_buffer unlocked.
-// Nothing waits on an output that does not show the surface: its buffers
-// come back as soon as the surface moves on. wl_shm buffers are copied at
+// Nothing waits on an output that does not show the surface, or that has
+// not committed a frame since the buffer arrived (it never read it): such
+// buffers come back as soon as the surface moves on. wl_shm buffers are copied at
 // commit and never held.
 //
 // To lift it: call create_release_after_flip once after wlr_compositor_create,

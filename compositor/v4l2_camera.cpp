@@ -212,18 +212,18 @@ bool V4l2Camera::set_format(uint32_t v4l2_fourcc, uint32_t drm_fourcc,
                 fourcc_string(granted);
         return false;
     }
-    set_frame_rate(request.fps);
+    set_frame_rate(request.interval);
     return true;
 }
 
 // A rate the driver cannot do is not an error: it picks the nearest.
-void V4l2Camera::set_frame_rate(int fps) {
-    if (fps <= 0) {
+void V4l2Camera::set_frame_rate(const FrameInterval &interval) {
+    if (interval.numerator == 0 || interval.denominator == 0) {
         return;
     }
     v4l2_streamparm parm{};
     parm.type = buffer_type_;
-    parm.parm.capture.timeperframe = {1, static_cast<uint32_t>(fps)};
+    parm.parm.capture.timeperframe = {interval.numerator, interval.denominator};
     xioctl(fd_.get(), VIDIOC_S_PARM, &parm);
 }
 
@@ -256,6 +256,8 @@ bool V4l2Camera::allocate(unsigned count, bool release_fences, std::string &erro
     release_fences_.offered = req.capabilities & V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES;
     release_fences_.enabled =
         release_fences_.offered && (req.flags & V4L2_MEMORY_FLAG_RELEASE_FENCES);
+    release_fences_.from_qbuf =
+        release_fences_.enabled && (req.capabilities & V4L2_BUF_CAP_SUPPORTS_OUT_FENCE);
     buffers_.resize(req.count);
     for (unsigned index = 0; index < req.count; ++index) {
         for (unsigned plane = 0; plane < format_.memory_planes; ++plane) {
@@ -289,13 +291,24 @@ v4l2_buffer V4l2Camera::buffer_descriptor(v4l2_plane *planes) const {
     return buf;
 }
 
-bool V4l2Camera::queue(unsigned index) {
+// V4L2_BUF_FLAG_OUT_FENCE asks QBUF for the buffer's release fence as a
+// sync_file. The kernel returns one only when this QBUF hands the buffer to
+// a streaming driver: a fence for a buffer queued before STREAMON would
+// depend on a STREAMON that might never come.
+bool V4l2Camera::queue(unsigned index, UniqueFd *fence) {
     v4l2_plane planes[VIDEO_MAX_PLANES]{};
     v4l2_buffer buf = buffer_descriptor(planes);
     buf.index = index;
+    bool out_fence = fence && release_fences_.from_qbuf && streaming_;
+    if (out_fence) {
+        buf.flags = V4L2_BUF_FLAG_OUT_FENCE;
+    }
     if (xioctl(fd_.get(), VIDIOC_QBUF, &buf) != 0) {
         fail("VIDIOC_QBUF");
         return false;
+    }
+    if (out_fence) {
+        *fence = UniqueFd(qbuf_fence_fd(buf));
     }
     return true;
 }

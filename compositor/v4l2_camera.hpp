@@ -16,6 +16,7 @@
 
 #include <linux/videodev2.h>
 
+#include "camera_description.hpp"
 #include "release_fence_uapi.hpp"
 
 #include "unique_fd.hpp"
@@ -46,7 +47,7 @@ struct CameraBuffer {
 struct CaptureRequest {
     int width = 0; // 0: the driver's current size
     int height = 0;
-    int fps = 0; // 0: the driver's current rate
+    FrameInterval interval; // 0/0: the driver's current rate
     unsigned buffers = 4;
     // Opt in to videobuf2 release fences where the queue offers them: each
     // buffer the driver owns then carries a write fence in its dma-bufs.
@@ -57,6 +58,9 @@ struct CaptureRequest {
 struct ReleaseFences {
     bool offered = false; // V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES
     bool enabled = false; // V4L2_MEMORY_FLAG_RELEASE_FENCES asked for and kept
+    // Enabled, and V4L2_BUF_CAP_SUPPORTS_OUT_FENCE: VIDIOC_QBUF returns the
+    // fence itself once streaming, so it need not be exported per plane.
+    bool from_qbuf = false;
 };
 
 struct Dequeued {
@@ -80,7 +84,11 @@ class V4l2Camera {
     bool configure(const std::vector<uint32_t> &drm_formats, const CaptureRequest &request,
                    std::string &error);
 
-    bool queue(unsigned index);
+    // VIDIOC_QBUF. With `fence`, where the kernel hands out the release fence
+    // at QBUF (ReleaseFences::from_qbuf) and QBUF gave it to the driver (it
+    // does once streaming), that fence; else `fence` stays empty and the
+    // fence, if any, is in the buffer's dma-bufs.
+    bool queue(unsigned index, UniqueFd *fence = nullptr);
     // The next completed buffer, or nothing if none is ready (EAGAIN) or the
     // device failed; `failed()` tells the two apart.
     std::optional<Dequeued> dequeue();
@@ -108,7 +116,7 @@ class V4l2Camera {
         , path_(std::move(path)) {}
     bool set_format(uint32_t v4l2_fourcc, uint32_t drm_fourcc, const CaptureRequest &request,
                     std::string &error);
-    void set_frame_rate(int fps);
+    void set_frame_rate(const FrameInterval &interval);
     bool allocate(unsigned count, bool release_fences, std::string &error);
     void fail(const char *what);
     v4l2_buffer buffer_descriptor(v4l2_plane *planes) const;

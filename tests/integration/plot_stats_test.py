@@ -33,6 +33,10 @@ class PlotStats(unittest.TestCase):
         frames.append(frame(100, 2000, 2020, zero_copy=False))
         frames.append(frame(101, 2020, None))
         frames.append(dict(frame(102, 2030, None), replaced=True))
+        # A frame the camera failed: in the file, in no figure.
+        frames.append({"source": "camera", "mode": "fence", "sequence": 0, "v4l2_sequence": 7,
+                       "queued_ns": None, "ready_ns": None, "latched_ns": None,
+                       "present_ns": None, "error": True})
         result, png = self.run_tool(frames)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("102 frames latched, 100 presented, 1 replaced by newer ones, 99% zero-copy",

@@ -64,8 +64,13 @@ TEST(CameraOptions, MistakesAreOneLine) {
 TEST(CameraOptions, HelpNamesEveryOption) {
     const std::string text = usage();
     for (const char *expected :
-         {"--camera DEVICE", "--sync MODE", "--ahead", "--no-ahead", "--frames N", "--seconds N",
-          "-V, --verbose", "-d, --debug", "-v, --version"}) {
+         {"--camera CAMERA", "--list-cameras", "--sync MODE", "--ahead", "--no-ahead", "--frames N",
+          "--seconds N", "-V, --verbose", "-d, --debug", "-v, --version"}) {
         EXPECT_NE(text.find(expected), std::string::npos) << expected;
     }
+}
+
+TEST(CameraOptions, ListCameras) {
+    EXPECT_TRUE(parse({"--list-cameras"}).options.list_cameras);
+    EXPECT_FALSE(parse({}).options.list_cameras);
 }

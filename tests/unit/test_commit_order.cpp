@@ -31,3 +31,9 @@ TEST(CommitOrder, NoAheadAndSyncNoneKeepTheOldOrder) {
     EXPECT_EQ(none.order, CommitOrder::after_dqbuf);
     EXPECT_FALSE(none.error);
 }
+
+TEST(AheadStallBound, OneSecondOrFourPeriodsOfASlowCamera) {
+    EXPECT_EQ(ahead_stall_bound_ns(16'666'667), 1'000'000'000);
+    EXPECT_EQ(ahead_stall_bound_ns(0), 1'000'000'000);           // rate unknown
+    EXPECT_EQ(ahead_stall_bound_ns(500'000'000), 2'000'000'000); // 2 fps
+}

@@ -19,11 +19,41 @@ TEST(FrameStats, RecordIsOneJsonLine) {
     frame.present_ns = -1;
     frame.zero_copy = false;
     frame.stamp_ns = 190;
+    frame.v4l2_sequence = 41;
     EXPECT_EQ(FrameStats::to_json(frame),
-              "{\"source\":\"camera\",\"mode\":\"fence\",\"sequence\":7,\"queued_ns\":100,"
-              "\"ready_ns\":200,\"ready_from\":\"fence\",\"latched_ns\":250,\"present_ns\":null,"
-              "\"zero_copy\":false,\"cpu_copy\":false,"
-              "\"stamp_ns\":190,\"replaced\":false}");
+              "{\"source\":\"camera\",\"mode\":\"fence\",\"sequence\":7,\"v4l2_sequence\":41,"
+              "\"queued_ns\":100,\"ready_ns\":200,\"ready_from\":\"fence\",\"latched_ns\":250,"
+              "\"present_ns\":null,\"zero_copy\":false,\"cpu_copy\":false,\"stamp_ns\":190,\"replaced\":false,"
+              "\"error\":false}");
+}
+
+// A failed frame is in the file (a test compares its sequence with the shown
+// ones) but in no latency figure.
+TEST(FrameStats, ErroredFrameIsWrittenButNotCounted) {
+    std::string path = ::testing::TempDir() + "fencecam-stats-errors.jsonl";
+    std::string error;
+    {
+        auto stats = FrameStats::create(path, error);
+        ASSERT_TRUE(stats) << error;
+        int handled = 0;
+        stats->set_record_handler([&](const FrameRecord &) { ++handled; });
+        FrameRecord failed;
+        failed.mode = "fence";
+        failed.v4l2_sequence = 12;
+        failed.error = true;
+        stats->record(failed);
+        EXPECT_EQ(stats->frames(), 0u);
+        EXPECT_EQ(stats->errors(), 1u);
+        EXPECT_EQ(handled, 0) << "the HUD draws latencies: a failed frame has none";
+        EXPECT_NE(stats->summary().find("0 frames latched"), std::string::npos);
+    }
+    std::ifstream file(path);
+    std::string line;
+    ASSERT_TRUE(std::getline(file, line));
+    EXPECT_NE(line.find("\"v4l2_sequence\":12"), std::string::npos) << line;
+    EXPECT_NE(line.find("\"error\":true"), std::string::npos) << line;
+    EXPECT_NE(line.find("\"latched_ns\":null"), std::string::npos) << line;
+    std::remove(path.c_str());
 }
 
 TEST(FrameStats, FileGetsALineAFrameAndSummaryCountsPresentedOnly) {
@@ -107,7 +137,7 @@ TEST(FrameStats, ReopenStartsANewFileAtThePath) {
         std::ifstream in(file);
         std::string line, all;
         while (std::getline(in, line)) {
-            all += line.substr(0, line.find(",\"queued_ns\"")) + "|";
+            all += line.substr(0, line.find(",\"v4l2_sequence\"")) + "|";
         }
         return all;
     };

@@ -138,7 +138,7 @@ TEST(Options, HelpNamesTheKeysAndOptions) {
     const std::string text = fencecam::usage();
     for (const char *expected :
          {"Ctrl+Alt+BackSpace", "Ctrl+Alt+H", "Ctrl+Alt+F1..F12", "--no-quit-key", "--keep-running",
-          "-v, --version", "-V, --verbose", "-d, --debug", "--camera DEVICE"}) {
+          "-v, --version", "-V, --verbose", "-d, --debug", "--camera CAMERA", "--list-cameras"}) {
         EXPECT_NE(text.find(expected), std::string::npos) << expected;
     }
 }
@@ -197,4 +197,11 @@ TEST(Options, ClientFenceTimeout) {
     EXPECT_EQ(parse({"--client-fence-timeout"}).error,
               "option --client-fence-timeout needs a value (try --help)");
     EXPECT_NE(fencecam::usage().find("--client-fence-timeout MS"), std::string::npos);
+}
+
+TEST(Options, ListCamerasAndCameraByName) {
+    fencecam::ParseResult result = parse({"--list-cameras", "--camera", "c920"});
+    ASSERT_EQ(result.error, "");
+    EXPECT_TRUE(result.options.list_cameras);
+    EXPECT_EQ(result.options.camera.device, "c920");
 }

@@ -30,7 +30,8 @@ SUMMARY = re.compile(
     r"fencecam-camera: (\d+) frames presented \((\d+) zero-copy\), (\d+) discarded; "
     r"fence-to-present latency mean ([\d.]+) ms, p50 ([\d.]+) ms, p99 ([\d.]+) ms; "
     r"committed ahead: (\d+) of (\d+) commits before completion; errored frames: (\d+), "
-    r"(\d+) of them presented; (\d+) recommitted after a failed fence")
+    r"(\d+) of them presented; (\d+) recommitted after a failed fence; (\d+) restarts after a "
+    r"stall")
 STAMP = "/sys/module/vivid/parameters/stamp_completion_time"
 
 
@@ -46,7 +47,7 @@ def summary_of(output):
     if not match:
         raise AssertionError("no ahead summary line:\n" + output)
     keys = ["presented", "zero_copy", "discarded", "mean", "p50", "p99", "ahead", "commits",
-            "errored", "errored_presented", "recommitted"]
+            "errored", "errored_presented", "recommitted", "stall_restarts"]
     return dict(zip(keys, (float(v) if "." in v else int(v) for v in match.groups())))
 
 
@@ -104,6 +105,8 @@ class Ahead(unittest.TestCase):
                                                       args=("--frames", "240"))
         self.assertEqual(status, 0, output)
         self.assertIn("committing ahead of completion, right after QBUF: detected", output)
+        # The patched kernel hands the fence out at QBUF: no export per plane.
+        self.assertIn("camera fences from VIDIOC_QBUF (V4L2_BUF_FLAG_OUT_FENCE)", output)
         summary = summary_of(output)
         print(f"\nahead {sync}: " + SUMMARY.search(output).group(0), file=sys.stderr)
         self.assertGreaterEqual(summary["presented"], 60, summary)
@@ -166,17 +169,21 @@ class Ahead(unittest.TestCase):
             self.assertNotIn("disconnected", log)
 
     def test_ahead_stall_and_unplug(self):
-        """A camera that drops every buffer for 3 s: the pending fences stay
-        pending (the kernel never signals one while the device may write),
-        fencecam holds those commits, within its client bound, without
-        disconnecting the client, and frames resume once the camera does. Then vivid's "Disconnect": the client says so in one
-        line and exits; fencecam keeps running."""
+        """A camera that drops every buffer for 7 s, past fencecam's client
+        bound (--client-fence-timeout, 5 s): the pending fences stay pending
+        (the kernel never signals one while the device may write), so the
+        client bounds the stall itself: it restarts the camera, its pending
+        fences fail, fencecam drops those commits without disconnecting it,
+        and frames resume once the camera does. Then vivid's "Disconnect": the
+        client says so in one line and exits; fencecam keeps running."""
         def stall_then_unplug(comp, client, client_log):
             wait_until_committing_ahead(self, client_log)
             time.sleep(1)
             vivid_control("percentage_of_dropped_buffers", 100)
             try:
-                time.sleep(3)
+                time.sleep(7)
+                self.assertIsNone(client.poll(), client_log())
+                self.assertIn("delivered no frame", client_log())
             finally:
                 vivid_control("percentage_of_dropped_buffers", 0)
             resumed_at = time.monotonic_ns()
@@ -188,16 +195,23 @@ class Ahead(unittest.TestCase):
                                if line.startswith("{") and line.endswith("}\n")]
             shown_after = [f for f in shown_after
                            if f["present_ns"] is not None and f["present_ns"] > resumed_at]
-            self.assertGreater(len(shown_after), 30, "frames resume after the stall")
+            # Any steady stream: at a host load of 19 the VM showed 9 a second.
+            self.assertGreater(len(shown_after), 10,
+                               "frames resume after the stall:\n" + client_log() + comp.log_text())
             subprocess.run(["v4l2-ctl", "-d", vivid(), "-c", "disconnect=1"], timeout=20)
 
         status, output, _, log = self.run_client("ahead-stall", "explicit",
                                                  during=stall_then_unplug, args=())
-        self.assertEqual(status, 1, output)
+        self.assertEqual(status, 1, output + log)
         errors = [line for line in output.splitlines() if "unplugged" in line]
-        self.assertEqual(len(errors), 1, output)
+        self.assertEqual(len(errors), 1, output + log)
         summary = summary_of(output)
         self.assertEqual(summary["errored_presented"], 0, summary)
+        # A restart for the stall, and no more while the camera stayed
+        # stalled after it (nothing was committed ahead then: with a restart
+        # a bound, a 7 s stall would make six). One spare for a TCG hiccup
+        # of a second outside the stall.
+        self.assertIn(summary["stall_restarts"], (1, 2), output + log)
         self.assertNotIn("disconnected", log)
 
 

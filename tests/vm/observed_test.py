@@ -98,24 +98,49 @@ class ObservedScanout(unittest.TestCase):
             self.assertFalse(sample["exporter"].startswith("videobuf2"), sample)
             self.assertNotIn(sample["inode"], camera, sample)
 
-    def test_observed_scanout_of_a_peer_client_buffer(self):
-        """GStreamer's waylandsink (v4l2src io-mode=dmabuf): the plane scans
-        out the dma-buf GStreamer exported from vivid."""
+    def check_peer_scanout(self, name, command, seconds=10):
+        """A peer camera client that no one here wrote, fullscreen: the plane
+        scans out the dma-bufs the peer exported from vivid and handed over, the peer lives
+        through `seconds` of streaming, and new frames still reach the plane
+        at the end (a compositor that holds the peer's buffers too long
+        starves it: weston-simple-dmabuf-v4l aborts, waylandsink stalls)."""
         with harness.Compositor("--no-camera", "--mode", MODE, backend="drm", renderer="gles2",
-                                log_path=os.path.join(OUT_DIR, "observed-peer.log")) as comp:
-            gst = comp.start_client(
-                "gst-launch-1.0", "-q", "v4l2src", f"device={vivid()}", "io-mode=dmabuf", "!",
-                "video/x-raw,format=BGRx,width=640,height=480", "!", "waylandsink",
-                "fullscreen=true", log_path=os.path.join(OUT_DIR, "observed-peer-gst.log"))
+                                log_path=os.path.join(OUT_DIR, name + ".log")) as comp:
+            peer_log = os.path.join(OUT_DIR, name + "-client.log")
+            peer = comp.start_client(*command, log_path=peer_log)
             comp.wait_for_log(": direct scanout", timeout=120)
-            peer = camera_dmabuf_inodes(gst.pid)
-            samples = probe_plane(100, 10)
-            # GStreamer exports a buffer's dma-buf when it first uses it.
-            peer |= camera_dmabuf_inodes(gst.pid)
+            first = probe_plane(100, 10)
+            time.sleep(seconds)
+            last = probe_plane(100, 10)
+            alive = peer.poll() is None
+            # fencecam runs no camera of its own: every videobuf2 dma-buf it
+            # holds is one the peer handed over (weston-simple-dmabuf-v4l
+            # closes its own copies once they are sent).
+            exported = camera_dmabuf_inodes(comp.process.pid) if alive else set()
             self.assertEqual(comp.terminate(), 0, comp.log_text())
-        for sample in samples:
-            self.assertIn(sample["inode"], peer, f"not one of GStreamer's vivid buffers: {sample}")
-        self.assertGreaterEqual(len({sample["inode"] for sample in samples}), 2)
+            log = comp.log_text()
+        with open(peer_log, errors="replace") as f:
+            peer_output = f.read()
+        self.assertTrue(alive, f"{command[0]} died while streaming:\n{peer_output}\n{log}")
+        for sample in first + last:
+            self.assertIn(sample["inode"], exported, f"not one of the peer's vivid buffers: {sample}")
+        for samples in (first, last):
+            shown = {sample["inode"] for sample in samples}
+            self.assertGreaterEqual(len(shown), 2, f"frames stopped reaching the plane: {samples}")
+        print(f"\n{name}: {len({s['inode'] for s in first + last})} peer buffers on the plane",
+              file=sys.stderr)
+
+    def test_observed_scanout_of_a_peer_client_buffer(self):
+        """GStreamer's waylandsink (v4l2src io-mode=dmabuf)."""
+        self.check_peer_scanout("observed-peer", [
+            "gst-launch-1.0", "-q", "v4l2src", f"device={vivid()}", "io-mode=dmabuf", "!",
+            "video/x-raw,format=BGRx,width=640,height=480", "!", "waylandsink", "fullscreen=true"])
+
+    def test_observed_scanout_of_weston_simple_dmabuf_v4l(self):
+        """weston-simple-dmabuf-v4l: four buffers, and it aborts when a frame
+        callback finds all four still held by the compositor."""
+        self.check_peer_scanout("observed-simple-dmabuf-v4l", [
+            "weston-simple-dmabuf-v4l", "-v", vivid(), "-f", "XR24", "-d", "XR24", "-s"])
 
 
 class ObservedLatching(unittest.TestCase):
@@ -176,16 +201,26 @@ class ObservedLatching(unittest.TestCase):
                             f"a frame the test's fence held reached the plane: {sample}")
         self.assertEqual(len({sample["fb"] for sample in during}), 1, during)
         # fencecam's records agree: nothing latched while the fence was held,
-        # ready times are the fences' own, and frames the hold caught were
-        # ready no earlier than the test's signal.
-        for frame in frames:
-            self.assertEqual(frame["ready_from"], "fence", frame)
+        # and frames the hold caught were ready, by their fences' own
+        # timestamps, no earlier than the test's signal.
+        shown = [f for f in frames if not f["error"]]
+        for frame in shown:
             self.assertFalse(hold_began_ns <= frame["latched_ns"] < signalled_ns,
                              f"latched during the hold: {frame}")
-        caught = [f for f in frames if f["queued_ns"] < signalled_ns < f["latched_ns"]]
+            # A buffer the camera completed before fencecam exported its
+            # fence exports a signalled stub with no time of its own
+            # ("learnt"); the kernel documents that race. Outside the hold
+            # it is allowed; a frame the hold caught always exports the
+            # test's pending fence.
+            self.assertIn(frame["ready_from"], ("fence", "learnt"), frame)
+        caught = [f for f in shown if f["queued_ns"] < signalled_ns < f["latched_ns"]]
         self.assertGreater(len(caught), 0, "no frame waited for the test's fence")
         for frame in caught:
+            self.assertEqual(frame["ready_from"], "fence", frame)
             self.assertGreaterEqual(frame["ready_ns"], signalled_ns, frame)
+        learnt = sum(f["ready_from"] == "learnt" for f in shown)
+        print(f"\n{len(shown)} frames shown, {len(caught)} caught by the hold, "
+              f"{learnt} with a learnt ready time", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -99,12 +99,18 @@ class Uvc(unittest.TestCase):
         second = comp.wait_for_screen(self.out(name + "-2.ppm"), later, timeout=60)
         self.assertNotEqual(bar_x(first), bar_x(second), "the bar moved")
 
-    def check_builtin_camera(self, mode):
+    def check_builtin_camera(self, mode, camera):
         name = "uvc-builtin-" + mode
-        with harness.Compositor("--camera", uvc(), "--mode", MODE, backend="drm",
+        with harness.Compositor("--camera", camera, "--mode", MODE, backend="drm",
                                 renderer="gles2", log_path=self.out(name + ".log")) as comp:
             comp.wait_for_log(f"sync mode {mode}: detected", timeout=120)
+            self.assertIn(f"camera {uvc()} (fencecam gadget camera", comp.log_text())
             self.assertIn("uvcvideo", comp.log_text())
+            # Picked from what the camera reports: the output's size, in the
+            # one format it offers at that size, at its highest rate there.
+            self.assertIn(f"camera {uvc()} picked YUYV 640x480: the output's size (640x480); "
+                          "YUYV, which the renderer composites", comp.log_text())
+            self.assertIn("30 fps, the highest at this size", comp.log_text())
             self.assertIn("camera YUYV 640x480: to be composited, as the output's primary plane "
                           "cannot scan this format out", comp.log_text())
             self.check_pattern_moves(comp, name)
@@ -121,13 +127,40 @@ class Uvc(unittest.TestCase):
         # kernel's fence bound late fail with -ETIME: counted, never shown.
 
     def test_uvc_builtin_camera_dqbuf(self):
-        """Debian's uvcvideo: no release fences, so DQBUF says a frame is done."""
-        self.check_builtin_camera("dqbuf")
+        """Debian's uvcvideo: no release fences, so DQBUF says a frame is done.
+        The camera is named as a person would: a part of its name."""
+        self.check_builtin_camera("dqbuf", "Gadget Camera")
 
     def test_uvc_builtin_camera_fence(self):
         """Our uvcvideo with release_fences=1: frames latched on their fences."""
         with_release_fences()
-        self.check_builtin_camera("fence")
+        self.check_builtin_camera("fence", uvc())
+
+    def test_uvc_list_cameras(self):
+        """--list-cameras, in fencecam and fencecam-camera alike: vivid and the
+        gadget camera, each with its name, driver, by-id link, formats, sizes
+        and rates as configfs describes them, and release fences offered
+        exactly where the kernel offers them."""
+        fences = os.path.exists("/sys/module/uvcvideo/parameters/release_fences")
+        for binary in (harness.fencecam_binary(), camera_client_binary()):
+            result = subprocess.run([binary, "--list-cameras"], capture_output=True, text=True,
+                                    timeout=120)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            listing = result.stdout
+            with open(self.out("uvc-list-cameras.txt"), "w") as kept:
+                kept.write(listing)
+            gadget = listing[listing.index(uvc() + ": fencecam gadget camera"):]
+            gadget = gadget.split("\n\n")[0]
+            self.assertIn("(driver uvcvideo)", gadget)
+            self.assertIn("by id: " + BY_ID, gadget)
+            self.assertRegex(gadget, r"YUYV \(.*\): 640x480@30,15,5 1280x720@10,5")
+            self.assertRegex(gadget, r"MJPG \(.*compressed\): 1280x720@30,10")
+            self.assertIn("release fences: offered" if fences else "release fences: not offered",
+                          gadget)
+            vivid = os.environ["FENCECAM_VIVID"]
+            self.assertIn(vivid + ": vivid", listing)
+            self.assertRegex(listing, vivid + r": .*\(driver vivid\)\n(.*\n)*  YUYV \(")
+        print("\n" + listing, file=sys.stderr)
 
     def test_uvc_unplug_and_replug(self):
         """The gadget unbound from its UDC mid-stream, as a pulled cable: every

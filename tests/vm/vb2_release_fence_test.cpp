@@ -6,6 +6,10 @@
 // when (and only when) the frame is done, with an error whenever the frame is
 // not good, and on every path by which the buffer leaves the driver.
 //
+// The same fence also comes straight from VIDIOC_QBUF as a sync_file when the
+// application asks with V4L2_BUF_FLAG_OUT_FENCE (explicit synchronisation).
+// Multi-planar queues are checked on vivid's multi-planar instance.
+//
 // It fails, never skips, when vivid or the patched kernel is missing: the VM
 // harness promised both.
 #include <algorithm>
@@ -19,10 +23,12 @@
 #include <thread>
 #include <vector>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,8 +39,8 @@
 
 #include <gtest/gtest.h>
 
+#include "release_fence_uapi.hpp" // the series' uAPI where the system headers lack it
 #include "unique_fd.hpp"
-#include "v4l2_camera.hpp" // V4L2_*_RELEASE_FENCES where the system headers lack them
 
 namespace {
 
@@ -99,6 +105,43 @@ bool settled(int dmabuf) {
     return fence && xioctl(fence.get(), SYNC_IOC_FILE_INFO, &file) == 0 && info.status != 0;
 }
 
+// How many fences two sync_files hold together. sync_file merges fences of
+// one context (a vb2 buffer's timeline) into one, and drops signalled ones:
+// for two pending files, 1 means they hold the same buffer's fence.
+unsigned merged_fence_count(int a, int b) {
+    sync_merge_data merge{};
+    std::strcpy(merge.name, "merged");
+    merge.fd2 = b;
+    if (xioctl(a, SYNC_IOC_MERGE, &merge) < 0) {
+        ADD_FAILURE() << "SYNC_IOC_MERGE: " << strerror(errno);
+        return 0;
+    }
+    UniqueFd merged(merge.fence);
+    sync_file_info info{}; // num_fences 0: the kernel says how many
+    if (xioctl(merged.get(), SYNC_IOC_FILE_INFO, &info) < 0) {
+        ADD_FAILURE() << "SYNC_IOC_FILE_INFO: " << strerror(errno);
+        return 0;
+    }
+    return info.num_fences;
+}
+
+// This process's open file descriptors: failure paths must not add any.
+int open_fd_count() {
+    int count = 0;
+    if (DIR *dir = opendir("/proc/self/fd")) {
+        while (dirent *entry = readdir(dir)) {
+            count += entry->d_name[0] != '.';
+        }
+        closedir(dir);
+    }
+    return count - 1; // the directory stream's own
+}
+
+bool close_on_exec(int fd) {
+    int flags = fcntl(fd, F_GETFD);
+    return flags >= 0 && (flags & FD_CLOEXEC);
+}
+
 bool wait_signalled(int sync_file, std::chrono::milliseconds timeout) {
     pollfd pfd{sync_file, POLLIN, 0};
     int ret;
@@ -108,10 +151,11 @@ bool wait_signalled(int sync_file, std::chrono::milliseconds timeout) {
     return ret == 1 && (pfd.revents & POLLIN);
 }
 
-// The first vivid node that captures video (single-planar, vivid's default
-// for its first instance). After an unplug vivid registers a new node once
-// the last user closed the old one: wait for it.
-UniqueFd open_vivid_capture() {
+// The first vivid node that captures video with the given API: the
+// single-planar one (vivid's first instance) by default. After an unplug
+// vivid registers a new node once the last user closed the old one: wait for
+// it.
+UniqueFd open_vivid_capture(uint32_t capability = V4L2_CAP_VIDEO_CAPTURE) {
     for (int attempt = 0; attempt < 50; ++attempt) {
         for (int i = 0; i < 64; ++i) {
             std::string path = "/dev/video" + std::to_string(i);
@@ -126,7 +170,7 @@ UniqueFd open_vivid_capture() {
             uint32_t caps =
                 (cap.capabilities & V4L2_CAP_DEVICE_CAPS) ? cap.device_caps : cap.capabilities;
             if (std::string(reinterpret_cast<char *>(cap.driver)) == "vivid" &&
-                (caps & V4L2_CAP_VIDEO_CAPTURE) && (caps & V4L2_CAP_STREAMING)) {
+                (caps & capability) && (caps & V4L2_CAP_STREAMING)) {
                 return fd;
             }
         }
@@ -268,6 +312,49 @@ class ReleaseFenceTest : public ::testing::Test {
         return export_sync_file(dmabufs_[index].get());
     }
 
+    // QBUF asking for the release fence as a sync_file; what QBUF returned,
+    // or nothing (errno set) if it failed.
+    std::optional<v4l2_buffer> qbuf_asking_out_fence(unsigned index, uint32_t more_flags = 0) {
+        v4l2_buffer buf{};
+        buf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+        buf.memory = memory_;
+        buf.index = index;
+        buf.flags = V4L2_BUF_FLAG_OUT_FENCE | more_flags;
+        if (memory_ == V4L2_MEMORY_DMABUF) {
+            buf.m.fd = dmabufs_[index].get();
+            buf.length = sizeimage_;
+        }
+        if (xioctl(dev_.get(), VIDIOC_QBUF, &buf) < 0) {
+            return std::nullopt;
+        }
+        return buf;
+    }
+
+    // QBUF while streaming: the out-fence it must return.
+    UniqueFd qbuf_out_fence(unsigned index) {
+        auto buf = qbuf_asking_out_fence(index);
+        if (!buf) {
+            ADD_FAILURE() << "QBUF " << index
+                          << " with V4L2_BUF_FLAG_OUT_FENCE: " << strerror(errno);
+            return UniqueFd();
+        }
+        EXPECT_TRUE(buf->flags & V4L2_BUF_FLAG_OUT_FENCE) << "QBUF returned no out-fence";
+        UniqueFd fence(fencecam::qbuf_fence_fd(*buf));
+        EXPECT_TRUE(fence) << "V4L2_BUF_FLAG_OUT_FENCE set but fence_fd "
+                           << int32_t(buf->reserved2);
+        EXPECT_TRUE(close_on_exec(fence.get())) << "the out-fence is not O_CLOEXEC";
+        return fence;
+    }
+
+    bool queued(unsigned index) {
+        v4l2_buffer buf{};
+        buf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+        buf.memory = memory_;
+        buf.index = index;
+        EXPECT_EQ(xioctl(dev_.get(), VIDIOC_QUERYBUF, &buf), 0) << strerror(errno);
+        return buf.flags & V4L2_BUF_FLAG_QUEUED;
+    }
+
     // Blocking DQBUF (vivid produces about 30-60 frames a second).
     std::optional<v4l2_buffer> dqbuf() {
         pollfd pfd{dev_.get(), POLLIN, 0};
@@ -305,6 +392,19 @@ class ReleaseFenceTest : public ::testing::Test {
         return fences;
     }
 
+    // Streaming with every frame dropped, each buffer queued with an
+    // out-fence: the fences stay pending until frames flow again.
+    std::vector<UniqueFd> stall_with_out_fences() {
+        std::vector<UniqueFd> out;
+        EXPECT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
+        EXPECT_EQ(streamon(), 0) << strerror(errno);
+        for (unsigned i = 0; i < kBuffers; ++i) {
+            out.push_back(qbuf_out_fence(i));
+            EXPECT_TRUE(out.back()) << "buffer " << i;
+        }
+        return out;
+    }
+
     // The fences came back signalled with an error, none still pending.
     void expect_all_failed(const std::vector<UniqueFd> &fences, const char *after) {
         for (unsigned i = 0; i < fences.size(); ++i) {
@@ -319,19 +419,20 @@ class ReleaseFenceTest : public ::testing::Test {
             auto buf = dqbuf();
             ASSERT_TRUE(buf);
             const int64_t dqbuf_ns = monotonic_ns();
+            EXPECT_TRUE(wait_signalled(fences[buf->index].get(), 0ms)) << "poll() not ready";
             FenceState done = fence_state(fences[buf->index].get());
             EXPECT_EQ(done.status, 1) << "the frame was dequeued but its fence did not signal";
             EXPECT_LE(done.timestamp_ns, dqbuf_ns) << "fence signalled after DQBUF returned";
             EXPECT_FALSE(buf->flags & V4L2_BUF_FLAG_ERROR);
 
-            // Three buffers are queued before this one: its frame is at least
-            // one frame period away, so its fence must still be pending.
+            // The other buffers are queued before this one (the loop does not
+            // wait for it, which would let them all complete first): its frame
+            // is at least one frame period away, so its fence is pending.
             fences[buf->index] = qbuf(buf->index);
             ASSERT_TRUE(fences[buf->index]);
             FenceState queued = fence_state(fences[buf->index].get());
             EXPECT_EQ(queued.status, 0) << "no pending fence after QBUF";
             EXPECT_EQ(queued.driver, "videobuf2");
-            EXPECT_TRUE(wait_signalled(fences[buf->index].get(), 2s));
         }
     }
 
@@ -370,6 +471,8 @@ TEST_F(ReleaseFenceTest, CapabilityAndOptIn) {
     ASSERT_EQ(xioctl(dev_.get(), VIDIOC_CREATE_BUFS, &create), 0) << strerror(errno);
     EXPECT_TRUE(create.flags & V4L2_MEMORY_FLAG_RELEASE_FENCES);
     EXPECT_TRUE(create.capabilities & V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES);
+    EXPECT_TRUE(create.capabilities & V4L2_BUF_CAP_SUPPORTS_OUT_FENCE)
+        << "QBUF cannot hand out the release fence";
 }
 
 // Without the opt-in nothing changes: a queued buffer's dma-buf exports a
@@ -508,6 +611,179 @@ TEST_F(ReleaseFenceTest, FailedStartStreamingPublishesNoFence) {
     }
 }
 
+// VIDIOC_QBUF with V4L2_BUF_FLAG_OUT_FENCE while streaming returns the
+// release fence itself as a sync_file (O_CLOEXEC): pending after QBUF,
+// signalled when the frame is done and no later than DQBUF returns it, and
+// the very fence the buffer's dma-buf carries (the two merge into one and
+// signal at the same instant).
+TEST_F(ReleaseFenceTest, OutFenceFromQbufIsTheReleaseFence) {
+    allocate_mmap(true);
+    // No frame completes while the first fences are taken and compared.
+    ASSERT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
+    ASSERT_EQ(streamon(), 0) << strerror(errno);
+    std::vector<UniqueFd> out(kBuffers);
+    std::vector<UniqueFd> exported(kBuffers);
+    for (unsigned i = 0; i < kBuffers; ++i) {
+        out[i] = qbuf_out_fence(i);
+        exported[i] = export_sync_file(dmabufs_[i].get());
+        ASSERT_TRUE(out[i] && exported[i]);
+        EXPECT_EQ(fence_state(out[i].get()).status, 0) << "buffer " << i;
+        EXPECT_EQ(merged_fence_count(out[i].get(), exported[i].get()), 1u) << "buffer " << i;
+    }
+    ASSERT_TRUE(set_control(*drop_ctrl_, 0)) << strerror(errno);
+    for (int round = 0; round < 8; ++round) {
+        auto buf = dqbuf();
+        ASSERT_TRUE(buf);
+        const int64_t dqbuf_ns = monotonic_ns();
+        const unsigned index = buf->index;
+        FenceState done = fence_state(out[index].get());
+        EXPECT_EQ(done.status, 1) << "the frame was dequeued but its out-fence did not signal";
+        EXPECT_LE(done.timestamp_ns, dqbuf_ns) << "out-fence signalled after DQBUF returned";
+        EXPECT_EQ(done.timestamp_ns, fence_state(exported[index].get()).timestamp_ns)
+            << "the out-fence and the dma-buf's fence signalled apart: two fences";
+
+        // Three buffers are queued before this one: its fence is pending.
+        out[index] = qbuf_out_fence(index);
+        exported[index] = export_sync_file(dmabufs_[index].get());
+        ASSERT_TRUE(out[index] && exported[index]);
+        FenceState queued = fence_state(out[index].get());
+        EXPECT_EQ(queued.status, 0) << "the out-fence is not pending after QBUF";
+        EXPECT_EQ(queued.driver, "videobuf2");
+        EXPECT_EQ(merged_fence_count(out[index].get(), exported[index].get()), 1u)
+            << "the out-fence is not the fence in the dma-buf";
+    }
+}
+
+// The out-fence ends like the release fence: buffers STREAMOFF takes back
+// from the driver signal -EIO.
+TEST_F(ReleaseFenceTest, OutFenceSignalsEioOnStreamoff) {
+    allocate_mmap(true);
+    std::vector<UniqueFd> out = stall_with_out_fences();
+    ASSERT_FALSE(HasFailure());
+    std::this_thread::sleep_for(500ms);
+    for (unsigned i = 0; i < kBuffers; ++i) {
+        EXPECT_EQ(fence_state(out[i].get()).status, 0) << "buffer " << i;
+    }
+    streamoff();
+    for (unsigned i = 0; i < kBuffers; ++i) {
+        EXPECT_EQ(fence_state(out[i].get()).status, -EIO) << "buffer " << i;
+    }
+}
+
+// Without the opt-in there is no release fence to hand out: QBUF refuses the
+// flag with EINVAL, queues nothing and creates no file descriptor.
+TEST_F(ReleaseFenceTest, OutFenceRefusedWithoutOptIn) {
+    allocate_mmap(false);
+    ASSERT_EQ(streamon(), 0) << strerror(errno);
+    const int fds = open_fd_count();
+    auto refused = qbuf_asking_out_fence(0);
+    int error = errno;
+    EXPECT_FALSE(refused) << "QBUF gave an out-fence on a queue that did not opt in";
+    EXPECT_EQ(error, EINVAL);
+    EXPECT_EQ(open_fd_count(), fds) << "a refused QBUF left a file descriptor behind";
+    EXPECT_FALSE(queued(0)) << "a refused QBUF queued the buffer";
+    EXPECT_TRUE(qbuf(0)) << "a plain QBUF fails after the refused one";
+}
+
+// A buffer queued before STREAMON is handed to the driver only by STREAMON:
+// QBUF succeeds but gives no fence (flag cleared, fence_fd -1), as its signal
+// would wait for a STREAMON that may never come. STREAMON attaches it.
+TEST_F(ReleaseFenceTest, OutFenceNotGivenBeforeStreamon) {
+    allocate_mmap(true);
+    ASSERT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
+    const int fds = open_fd_count();
+    for (unsigned i = 0; i < kBuffers; ++i) {
+        auto buf = qbuf_asking_out_fence(i);
+        ASSERT_TRUE(buf) << "QBUF " << i << " before STREAMON: " << strerror(errno);
+        EXPECT_FALSE(buf->flags & V4L2_BUF_FLAG_OUT_FENCE) << "buffer " << i;
+        EXPECT_EQ(int32_t(buf->reserved2), -1) << "buffer " << i << ": fence_fd";
+        EXPECT_TRUE(settled(dmabufs_[i].get())) << "buffer " << i << ": a fence before STREAMON";
+    }
+    EXPECT_EQ(open_fd_count(), fds);
+    ASSERT_EQ(streamon(), 0) << strerror(errno);
+    std::vector<UniqueFd> fences;
+    for (unsigned i = 0; i < kBuffers; ++i) {
+        fences.push_back(export_sync_file(dmabufs_[i].get()));
+        EXPECT_EQ(fence_state(fences.back().get()).status, 0) << "buffer " << i;
+    }
+    streamoff();
+    expect_all_failed(fences, "STREAMOFF");
+}
+
+// Failing QBUFs with the flag create no file descriptor and hand nothing
+// over: with a request (not supported together), on a buffer already
+// queued, and when no descriptor is left (RLIMIT_NOFILE), which fails after
+// the reservation objects were locked.
+TEST_F(ReleaseFenceTest, OutFenceFailuresLeakNothing) {
+    allocate_mmap(true);
+    ASSERT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
+    ASSERT_EQ(streamon(), 0) << strerror(errno);
+    const int fds = open_fd_count();
+
+    EXPECT_FALSE(qbuf_asking_out_fence(0, V4L2_BUF_FLAG_REQUEST_FD));
+    EXPECT_EQ(errno, EINVAL) << "out-fence with a request";
+    EXPECT_FALSE(queued(0));
+
+    UniqueFd first = qbuf_out_fence(1);
+    ASSERT_TRUE(first);
+    const int with_first = open_fd_count();
+    EXPECT_FALSE(qbuf_asking_out_fence(1));
+    EXPECT_EQ(errno, EINVAL) << "QBUF of a queued buffer";
+    EXPECT_EQ(open_fd_count(), with_first);
+
+    // No descriptor below the limit is free: the out-fence cannot be
+    // installed, so QBUF must fail before the driver gets the buffer.
+    rlimit saved{};
+    ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    int lowest_free = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(lowest_free, 0);
+    close(lowest_free);
+    rlimit tight = saved;
+    tight.rlim_cur = rlim_t(lowest_free);
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &tight), 0) << strerror(errno);
+    auto starved = qbuf_asking_out_fence(2);
+    int error = errno;
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+    EXPECT_FALSE(starved) << "QBUF succeeded without a descriptor for its out-fence";
+    EXPECT_EQ(error, EMFILE);
+    EXPECT_FALSE(queued(2)) << "the buffer went to the driver although QBUF failed";
+    EXPECT_TRUE(settled(dmabufs_[2].get())) << "a failed QBUF published a fence";
+    EXPECT_EQ(open_fd_count(), with_first);
+
+    UniqueFd retried = qbuf_out_fence(2);
+    EXPECT_TRUE(retried) << "QBUF with an out-fence fails after the starved one";
+    first.reset();
+    retried.reset();
+    EXPECT_EQ(open_fd_count(), fds);
+}
+
+// A bounded wait that gave up changes nothing: the camera stalls (every
+// frame dropped), the wait for the out-fence and a poll for DQBUF time out,
+// the fences stay pending; once frames flow again DQBUF returns the buffers
+// and their fences have signalled, good frames, no later than DQBUF.
+TEST_F(ReleaseFenceTest, DqbufAfterABoundedWaitTimedOut) {
+    allocate_mmap(true);
+    std::vector<UniqueFd> out = stall_with_out_fences();
+    ASSERT_FALSE(HasFailure());
+    EXPECT_FALSE(wait_signalled(out[0].get(), 300ms))
+        << "a fence signalled with every frame dropped";
+    pollfd pfd{dev_.get(), POLLIN, 0};
+    EXPECT_EQ(poll(&pfd, 1, 300), 0) << "a buffer to dequeue with every frame dropped";
+    for (unsigned i = 0; i < kBuffers; ++i) {
+        EXPECT_EQ(fence_state(out[i].get()).status, 0) << "buffer " << i;
+    }
+    ASSERT_TRUE(set_control(*drop_ctrl_, 0)) << strerror(errno);
+    for (unsigned n = 0; n < kBuffers; ++n) {
+        auto buf = dqbuf();
+        ASSERT_TRUE(buf);
+        const int64_t dqbuf_ns = monotonic_ns();
+        EXPECT_FALSE(buf->flags & V4L2_BUF_FLAG_ERROR);
+        FenceState state = fence_state(out[buf->index].get());
+        EXPECT_EQ(state.status, 1) << "buffer " << buf->index;
+        EXPECT_LE(state.timestamp_ns, dqbuf_ns);
+    }
+}
+
 // Unplugging the camera (vivid's "Disconnect") with fences pending: the node
 // is gone (ioctls fail with ENODEV) and the fences signal, at the latest when
 // the application closes it, as after a USB unplug. Last: vivid registers the
@@ -532,6 +808,108 @@ TEST_F(ReleaseFenceTest, UnplugSignalsPendingFences) {
     dev_ = open_vivid_capture();
     ASSERT_TRUE(dev_) << "vivid did not come back after the unplug";
     ASSERT_TRUE(set_control(*drop_ctrl_, 0));
+}
+
+// A multi-planar queue (vivid's multi-planar instance, NV12M: luma and chroma
+// in two buffers): one release fence per hand-over, in the dma-buf of every
+// plane, and the out-fence from QBUF is that same fence.
+TEST(ReleaseFenceMultiplanarTest, EveryPlaneCarriesTheOneFence) {
+    constexpr uint32_t type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+    UniqueFd dev = open_vivid_capture(V4L2_CAP_VIDEO_CAPTURE_MPLANE);
+    ASSERT_TRUE(dev) << "no vivid multi-planar capture node: load vivid with an instance "
+                        "multiplanar=2 (release_fences=1)";
+    auto drop = find_control(dev.get(), "Percentage of Dropped Buffers");
+    ASSERT_TRUE(drop) << "vivid has no error injection controls (loaded with no_error_inj=1?)";
+    auto set_drop = [&](int32_t value) {
+        v4l2_control ctrl{*drop, value};
+        return xioctl(dev.get(), VIDIOC_S_CTRL, &ctrl) == 0;
+    };
+
+    v4l2_format fmt{};
+    fmt.type = type;
+    ASSERT_EQ(xioctl(dev.get(), VIDIOC_G_FMT, &fmt), 0) << strerror(errno);
+    fmt.fmt.pix_mp.pixelformat = V4L2_PIX_FMT_NV12M;
+    ASSERT_EQ(xioctl(dev.get(), VIDIOC_S_FMT, &fmt), 0) << strerror(errno);
+    ASSERT_EQ(fmt.fmt.pix_mp.pixelformat, V4L2_PIX_FMT_NV12M);
+    const unsigned planes = fmt.fmt.pix_mp.num_planes;
+    ASSERT_EQ(planes, 2u);
+
+    v4l2_requestbuffers req{};
+    req.count = kBuffers;
+    req.type = type;
+    req.memory = V4L2_MEMORY_MMAP;
+    req.flags = V4L2_MEMORY_FLAG_RELEASE_FENCES;
+    ASSERT_EQ(xioctl(dev.get(), VIDIOC_REQBUFS, &req), 0) << strerror(errno);
+    ASSERT_EQ(req.count, kBuffers);
+    ASSERT_TRUE(req.flags & V4L2_MEMORY_FLAG_RELEASE_FENCES) << "opt-in refused";
+    ASSERT_TRUE(req.capabilities & V4L2_BUF_CAP_SUPPORTS_OUT_FENCE);
+    std::vector<std::vector<UniqueFd>> dmabufs(kBuffers);
+    for (unsigned i = 0; i < kBuffers; ++i) {
+        for (unsigned p = 0; p < planes; ++p) {
+            v4l2_exportbuffer exp{};
+            exp.type = type;
+            exp.index = i;
+            exp.plane = p;
+            exp.flags = O_RDWR | O_CLOEXEC;
+            ASSERT_EQ(xioctl(dev.get(), VIDIOC_EXPBUF, &exp), 0) << strerror(errno);
+            dmabufs[i].emplace_back(exp.fd);
+        }
+    }
+
+    // Frames held back while the fences are compared, pending.
+    ASSERT_TRUE(set_drop(100)) << strerror(errno);
+    int stream_type = int(type);
+    ASSERT_EQ(xioctl(dev.get(), VIDIOC_STREAMON, &stream_type), 0) << strerror(errno);
+    std::vector<UniqueFd> out;
+    std::vector<std::vector<UniqueFd>> exported(kBuffers);
+    for (unsigned i = 0; i < kBuffers; ++i) {
+        v4l2_plane plane_array[VIDEO_MAX_PLANES]{};
+        v4l2_buffer buf{};
+        buf.type = type;
+        buf.memory = V4L2_MEMORY_MMAP;
+        buf.index = i;
+        buf.m.planes = plane_array;
+        buf.length = planes;
+        buf.flags = V4L2_BUF_FLAG_OUT_FENCE;
+        ASSERT_EQ(xioctl(dev.get(), VIDIOC_QBUF, &buf), 0) << strerror(errno);
+        out.emplace_back(fencecam::qbuf_fence_fd(buf));
+        ASSERT_TRUE(out.back()) << "buffer " << i << ": no out-fence";
+        for (unsigned p = 0; p < planes; ++p) {
+            exported[i].push_back(export_sync_file(dmabufs[i][p].get()));
+            ASSERT_TRUE(exported[i].back());
+            EXPECT_EQ(fence_state(exported[i][p].get()).status, 0)
+                << "buffer " << i << " plane " << p << ": no pending fence";
+            EXPECT_EQ(merged_fence_count(out[i].get(), exported[i][p].get()), 1u)
+                << "buffer " << i << " plane " << p << ": not the out-fence";
+        }
+    }
+
+    ASSERT_TRUE(set_drop(0)) << strerror(errno);
+    for (unsigned n = 0; n < kBuffers; ++n) {
+        pollfd pfd{dev.get(), POLLIN, 0};
+        ASSERT_EQ(poll(&pfd, 1, 3000), 1) << "no frame within 3 s";
+        v4l2_plane plane_array[VIDEO_MAX_PLANES]{};
+        v4l2_buffer buf{};
+        buf.type = type;
+        buf.memory = V4L2_MEMORY_MMAP;
+        buf.m.planes = plane_array;
+        buf.length = planes;
+        ASSERT_EQ(xioctl(dev.get(), VIDIOC_DQBUF, &buf), 0) << strerror(errno);
+        const int64_t dqbuf_ns = monotonic_ns();
+        FenceState done = fence_state(out[buf.index].get());
+        EXPECT_EQ(done.status, 1) << "buffer " << buf.index;
+        EXPECT_LE(done.timestamp_ns, dqbuf_ns);
+        for (unsigned p = 0; p < planes; ++p) {
+            FenceState plane = fence_state(exported[buf.index][p].get());
+            EXPECT_EQ(plane.status, 1) << "buffer " << buf.index << " plane " << p;
+            EXPECT_EQ(plane.timestamp_ns, done.timestamp_ns)
+                << "buffer " << buf.index << " plane " << p << " signalled apart";
+        }
+    }
+    xioctl(dev.get(), VIDIOC_STREAMOFF, &stream_type);
+    req.count = 0;
+    req.flags = 0;
+    xioctl(dev.get(), VIDIOC_REQBUFS, &req);
 }
 
 } // namespace

@@ -32,16 +32,18 @@ drm_node() {
 	return 1
 }
 
-# video_capture_node DRIVER: the first /dev/videoN of DRIVER that captures
-# video (VIDIOC_QUERYCAP, asked only of DRIVER's nodes: v4l2-ctl is slow to
-# start under TCG).
+# video_capture_node DRIVER [mplane]: the first /dev/videoN of DRIVER that
+# captures video with the single-planar (or the multi-planar) API
+# (VIDIOC_QUERYCAP, asked only of DRIVER's nodes: v4l2-ctl is slow to start
+# under TCG).
 video_capture_node() {
-	local driver=$1 node
+	local driver=$1 node capability='Video Capture$'
+	[ "${2:-}" = mplane ] && capability='Video Capture Multiplanar$'
 	for node in /sys/class/video4linux/video*; do
 		[ "$(driver_of "$node/device")" = "$driver" ] || continue
 		# Device Caps (not the device-wide Capabilities) describe this node.
 		v4l2-ctl -d "/dev/${node##*/}" --info 2>/dev/null | sed -n '/Device Caps/,$p' |
-			grep -q 'Video Capture$' || continue
+			grep -q "$capability" || continue
 		echo "/dev/${node##*/}"
 		return 0
 	done
@@ -68,9 +70,11 @@ load_modules() {
 	local module pid pids=() failed=0
 	# FENCECAM_VB2_FENCES: the VM runs our patched videobuf2 (tools/kmods);
 	# vivid and uvcvideo (when it runs: FENCECAM_VM_UVC) offer release fences
-	# on their capture queues; fencecam opts in per queue.
+	# on their capture queues; fencecam opts in per queue. A second vivid
+	# instance, after the first so that it never takes its node, captures
+	# with the multi-planar API for the kernel tests.
 	if [ -n "${FENCECAM_VB2_FENCES:-}" ]; then
-		module_params[vivid]+=" release_fences=1"
+		module_params[vivid]="n_devs=2 node_types=0x1,0x1 multiplanar=1,2 release_fences=1,1"
 		module_params[uvcvideo]+=" release_fences=1"
 	fi
 	for module; do

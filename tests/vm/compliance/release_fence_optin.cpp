@@ -3,9 +3,9 @@
 // know the flag, v4l2-compliance, exercises the release-fence paths.
 //
 // VIDIOC_REQBUFS and VIDIOC_CREATE_BUFS get V4L2_MEMORY_FLAG_RELEASE_FENCES
-// on the way in. On the way out the flag and the
-// V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES capability are hidden again, so the
-// tool sees the answers it expects, and each allocation (count > 0) whose
+// on the way in. On the way out the flag and the capabilities
+// V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES and _OUT_FENCE are hidden again, so
+// the tool sees the answers it expects, and each allocation (count > 0) whose
 // opt-in the kernel kept is counted: at exit the count is appended to the
 // file named by RELEASE_FENCE_OPTIN_LOG, which the test checks.
 #include <cstdarg>
@@ -21,6 +21,10 @@
 #include "release_fence_uapi.hpp"
 
 namespace {
+
+// The capabilities the tool does not know, and would report as unknown.
+constexpr uint32_t kReleaseFenceCaps =
+    V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES | V4L2_BUF_CAP_SUPPORTS_OUT_FENCE;
 
 unsigned long kept;
 unsigned long refused;
@@ -65,7 +69,7 @@ extern "C" int ioctl(int fd, unsigned long request, ...) {
             }
         }
         req->flags &= uint8_t(~V4L2_MEMORY_FLAG_RELEASE_FENCES);
-        req->capabilities &= ~uint32_t(V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES);
+        req->capabilities &= ~uint32_t(kReleaseFenceCaps);
         return ret;
     }
     if (request == VIDIOC_CREATE_BUFS) {
@@ -81,7 +85,7 @@ extern "C" int ioctl(int fd, unsigned long request, ...) {
             }
         }
         create->flags &= ~uint32_t(V4L2_MEMORY_FLAG_RELEASE_FENCES);
-        create->capabilities &= ~uint32_t(V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES);
+        create->capabilities &= ~uint32_t(kReleaseFenceCaps);
         return ret;
     }
     return real(fd, request, arg);
