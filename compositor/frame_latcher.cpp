@@ -62,6 +62,12 @@ void FrameLatcher::queued(unsigned index, UniqueFd fence, int64_t queued_ns) {
     // The fence fd polls readable once it has signalled, with or without an
     // error; handle_fence reads which.
     slot.fence = std::move(fence);
+    // A buffer the camera completed before its fence was taken hands over
+    // a signalled stub with no time of its own: the frame was ready by now,
+    // however long the event loop takes to get to it.
+    if (hooks_.read_fence(slot.fence.get()).status != FenceState::Status::pending) {
+        slot.signalled_by_ns = monotonic_ns();
+    }
     slot.fence_watch = EventSource::fd(loop_, slot.fence.get(), WL_EVENT_READABLE,
                                        [this, index](uint32_t) { handle_fence(index); });
     if (timed_sequence_ == 0) {
@@ -94,7 +100,8 @@ bool FrameLatcher::judge_fence(unsigned index) {
     if (state.timestamp_ns >= slot.queued_ns) {
         complete(index, ok, state.timestamp_ns, ReadySource::fence);
     } else {
-        complete(index, ok, monotonic_ns(), ReadySource::learnt);
+        complete(index, ok, slot.signalled_by_ns > 0 ? slot.signalled_by_ns : monotonic_ns(),
+                 ReadySource::learnt);
     }
     return true;
 }

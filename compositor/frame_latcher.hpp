@@ -121,6 +121,7 @@ class FrameLatcher {
         bool with_scene = false;
         bool resolved = false; // proved complete, failed, or abandoned
         int64_t queued_ns = 0;
+        int64_t signalled_by_ns = 0; // the fence had signalled when handed over
         UniqueFd fence;
         EventSource fence_watch;
     };

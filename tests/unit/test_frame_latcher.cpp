@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <thread>
 #include <vector>
 
 #include <sys/eventfd.h>
@@ -237,6 +238,24 @@ TEST_F(LatcherTest, StubTimestampBeforeQueueingIsNotTheReadyTime) {
     EXPECT_GE(times_[0].ready_ns, before_queue);
     EXPECT_GE(times_[0].ready_ns, times_[0].queued_ns);
     EXPECT_EQ(times_[0].ready_from, ReadySource::learnt) << "and the record says so";
+}
+
+// The camera completed the buffer before its fence was exported (a race the
+// kernel allows): the stub is signalled when handed over, and the frame was
+// ready then, not when the event loop got round to it.
+TEST_F(LatcherTest, StubSignalledWhenHandedOverIsReadyThen) {
+    make(SyncMode::fence);
+    UniqueFd fence(eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK));
+    fences_[fence.get()] = FenceState{FenceState::Status::signalled, 0, 1};
+    int64_t handed_over = monotonic_ns();
+    latcher_->queued(0, std::move(fence));
+    int64_t after_hand_over = monotonic_ns();
+    std::this_thread::sleep_for(20ms);
+    dispatch();
+    ASSERT_EQ(times_.size(), 1u);
+    EXPECT_EQ(times_[0].ready_from, ReadySource::learnt);
+    EXPECT_GE(times_[0].ready_ns, handed_over);
+    EXPECT_LE(times_[0].ready_ns, after_hand_over) << "not the later dispatch";
 }
 
 TEST_F(LatcherTest, NewBoundAppliesToTheFenceBeingTimed) {

@@ -100,7 +100,13 @@ class FenceMode(unittest.TestCase):
             for frame in frames:
                 # The stamp is written just before vb2_buffer_done() signals.
                 self.assertLessEqual(frame["stamp_ns"], frame["ready_ns"], frame)
-                self.assertLess(frame["ready_ns"] - frame["stamp_ns"], 50_000_000, frame)
+                # A buffer completed before fencecam exported its fence (the
+                # first ones, right after STREAMON, under load) has no
+                # signal time: "learnt" is when fencecam found it signalled.
+                if frame["ready_from"] == "fence":
+                    self.assertLess(frame["ready_ns"] - frame["stamp_ns"], 50_000_000, frame)
+            timed = [f for f in frames if f["ready_from"] == "fence"]
+            self.assertGreater(len(timed), len(frames) // 2, "most frames carry their fence's time")
 
             stats_path = os.path.join(OUT_DIR, "stamps-client.jsonl")
             with harness.Compositor("--no-camera", "--mode", MODE, "--stats", stats_path,
