@@ -4,6 +4,7 @@
 
 #include "client_name.hpp"
 #include "completion_stamp.hpp"
+#include "dmabuf_cpu_copy.hpp"
 #include "monotonic_clock.hpp"
 
 namespace fencecam {
@@ -44,9 +45,11 @@ void ClientFrames::watch(wlr_surface *surface, wlr_scene_buffer *scene_buffer) {
     watched.client_commit.connect(&surface->events.client_commit,
                                   [this, &watched] { handle_client_commit(watched); });
     watched.commit.connect(&surface->events.commit, [this, &watched] { handle_commit(watched); });
+    // The read-only guard may show a CPU copy in the client's place.
     watched.output_sample.connect(
-        &scene_buffer->events.output_sample,
-        [&watched](wlr_scene_output_sample_event *event) { watched.presents.sampled(event); });
+        &scene_buffer->events.output_sample, [&watched](wlr_scene_output_sample_event *event) {
+            watched.presents.sampled(event, is_dmabuf_copy(watched.scene_buffer->buffer));
+        });
     // Either may go first: the xdg surface's scene tree dies with the role,
     // the surface with the client.
     watched.surface_destroy.connect(&surface->events.destroy,

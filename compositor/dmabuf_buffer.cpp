@@ -1,11 +1,11 @@
 #include "dmabuf_buffer.hpp"
 
 #include <fcntl.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include <drm_fourcc.h>
-#include <linux/dma-buf.h>
+
+#include "dmabuf_cpu_read.hpp"
 
 namespace fencecam {
 
@@ -90,9 +90,13 @@ bool DmabufBuffer::handle_begin_data_ptr_access(wlr_buffer *buffer, uint32_t fla
         self->mapping_ = mapping;
         self->mapping_size_ = size;
     }
-    // Bracket CPU access so caches are coherent with the camera's DMA.
-    dma_buf_sync sync{DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ};
-    ioctl(attr.fd[0], DMA_BUF_IOCTL_SYNC, &sync);
+    // Bracket CPU access so caches are coherent with the camera's DMA. A
+    // frame is latched only once written, so a pending write fence here is
+    // an anomaly: refused rather than waited for, pixman draws nothing for
+    // this buffer in this frame, and the next frame is drawn as usual.
+    if (!begin_dmabuf_cpu_read(attr.fd[0])) {
+        return false;
+    }
     ++cpu_reads_;
     *data = static_cast<char *>(self->mapping_) + attr.offset[0];
     *format = attr.format;
@@ -101,8 +105,7 @@ bool DmabufBuffer::handle_begin_data_ptr_access(wlr_buffer *buffer, uint32_t fla
 }
 
 void DmabufBuffer::handle_end_data_ptr_access(wlr_buffer *buffer) {
-    dma_buf_sync sync{DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ};
-    ioctl(from(buffer)->attributes_.fd[0], DMA_BUF_IOCTL_SYNC, &sync);
+    end_dmabuf_cpu_read(from(buffer)->attributes_.fd[0]);
 }
 
 } // namespace fencecam

@@ -71,15 +71,6 @@ bool has_read_only_plane(const wlr_dmabuf_attributes &attributes) {
     return false;
 }
 
-std::string fourcc_name(uint32_t format) {
-    char name[5] = {};
-    for (int i = 0; i < 4; ++i) {
-        const char c = static_cast<char>((format >> (8 * i)) & 0xff);
-        name[i] = c >= ' ' && c <= '~' ? c : '?';
-    }
-    return name;
-}
-
 class DmabufImportCheck {
   public:
     DmabufImportCheck(wlr_linux_dmabuf_v1 *linux_dmabuf, wl_display *display,
@@ -149,8 +140,8 @@ class DmabufImportCheck {
         }
         if (has_read_only_plane(attributes)) {
             wlr_log(WLR_INFO,
-                    "%s shares a read-only %s dma-buf: it is shown by direct scanout only, "
-                    "never composited",
+                    "%s shares a read-only %s dma-buf: a software renderer shows it by direct "
+                    "scanout, or else through a CPU copy",
                     client_text().c_str(), fourcc_name(attributes.format).c_str());
         }
         return true;

@@ -120,4 +120,13 @@ std::optional<LayoutProblem> check_dmabuf_layout(const DmabufLayout &layout) {
     return std::nullopt;
 }
 
+std::string fourcc_name(uint32_t format) {
+    char name[5] = {};
+    for (int i = 0; i < 4; ++i) {
+        const char c = static_cast<char>((format >> (8 * i)) & 0xff);
+        name[i] = c >= ' ' && c <= '~' ? c : '?';
+    }
+    return name;
+}
+
 } // namespace fencecam

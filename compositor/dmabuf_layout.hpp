@@ -34,6 +34,9 @@ struct DrmFormatInfo {
 // can: each plane's first row against its dma-buf's size).
 const DrmFormatInfo *find_drm_format_info(uint32_t format);
 
+// A DRM format's four characters, for log lines ("XR24", "NV12").
+std::string fourcc_name(uint32_t format);
+
 struct DmabufPlaneLayout {
     uint32_t offset = 0;
     uint32_t stride = 0;

@@ -51,8 +51,8 @@ std::string FrameStats::to_json(const FrameRecord &frame) {
            ",\"ready_from\":" + json_string(frame.ready_from) +
            ",\"latched_ns\":" + time(frame.latched_ns) +
            ",\"present_ns\":" + time(frame.present_ns) + ",\"zero_copy\":" + flag(frame.zero_copy) +
-           ",\"stamp_ns\":" + time(frame.stamp_ns) + ",\"replaced\":" + flag(frame.replaced) +
-           ",\"error\":" + flag(frame.error) + "}";
+           ",\"cpu_copy\":" + flag(frame.cpu_copy) + ",\"stamp_ns\":" + time(frame.stamp_ns) +
+           ",\"replaced\":" + flag(frame.replaced) + ",\"error\":" + flag(frame.error) + "}";
 }
 
 void FrameStats::record(const FrameRecord &frame) {
@@ -67,6 +67,7 @@ void FrameStats::record(const FrameRecord &frame) {
     if (frame.present_ns >= 0) {
         ++presented_;
         zero_copy_ += frame.zero_copy;
+        cpu_copies_ += frame.cpu_copy;
         ready_to_present_.add(frame.present_ns - frame.ready_ns);
     }
     replaced_ += frame.replaced;
@@ -90,12 +91,13 @@ std::string FrameStats::summary() const {
     char line[480];
     std::snprintf(
         line, sizeof line,
-        "stats: %zu frames latched, %zu presented, %zu replaced by newer ones, %.0f%% zero-copy; "
+        "stats: %zu frames latched, %zu presented, %zu replaced by newer ones, %.0f%% zero-copy, "
+        "%zu through a CPU copy; "
         "ready->present mean %.2f p50 %.2f p99 %.2f ms; "
         "latch wait mean %.3f p50 %.3f p99 %.3f ms",
         frames_, presented_, replaced_,
-        presented_ ? 100.0 * double(zero_copy_) / double(presented_) : 0.0, present.mean_ms,
-        present.p50_ms, present.p99_ms, latch.mean_ms, latch.p50_ms, latch.p99_ms);
+        presented_ ? 100.0 * double(zero_copy_) / double(presented_) : 0.0, cpu_copies_,
+        present.mean_ms, present.p50_ms, present.p99_ms, latch.mean_ms, latch.p50_ms, latch.p99_ms);
     std::string text = line;
     if (latch_wait_.seen() > latch_wait_.kept()) {
         text += "; percentiles from a uniform sample of " + std::to_string(latch_wait_.kept()) +

@@ -28,6 +28,9 @@ struct FrameRecord {
     int64_t latched_ns = -1;
     int64_t present_ns = -1; // -1: never presented
     bool zero_copy = false;  // scanned out as it is, no composition
+    // Shown through a CPU copy of its pixels: a read-only client dma-buf
+    // that a software renderer had to composite (readonly_buffer_guard.hpp).
+    bool cpu_copy = false;
     // Never presented because a newer frame took its place before any
     // output commit sampled it: the display showed something fresher, so
     // this is not a loss.
@@ -80,6 +83,7 @@ class FrameStats {
     size_t presented_ = 0;
     size_t replaced_ = 0;
     size_t zero_copy_ = 0;
+    size_t cpu_copies_ = 0;
     // Bounded: a summary after weeks costs what one after minutes does.
     DurationReservoir ready_to_present_;
     DurationReservoir latch_wait_;

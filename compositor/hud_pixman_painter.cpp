@@ -28,6 +28,9 @@ class PixmanHudPainter : public HudPainter {
 // previous one, and a new buffer can never be one somebody reads.
 wlr_buffer *PixmanHudPainter::paint(const HudDrawList &list) {
     wlr_buffer *buffer = MemoryBuffer::create(list.width, list.height);
+    if (!buffer) {
+        return nullptr; // an empty HUD
+    }
     void *data;
     uint32_t format;
     size_t stride;

@@ -1,6 +1,6 @@
 #include "memory_buffer.hpp"
 
-#include <drm_fourcc.h>
+#include "dmabuf_layout.hpp"
 
 namespace fencecam {
 
@@ -12,13 +12,19 @@ const wlr_buffer_impl MemoryBuffer::impl = {
     .end_data_ptr_access = handle_end_data_ptr_access,
 };
 
-wlr_buffer *MemoryBuffer::create(int width, int height) {
-    return &(new MemoryBuffer(width, height))->base_;
+wlr_buffer *MemoryBuffer::create(int width, int height, uint32_t format) {
+    const DrmFormatInfo *info = find_drm_format_info(format);
+    if (!info || info->planes != 1 || info->block_width != 1 || width <= 0 || height <= 0) {
+        return nullptr;
+    }
+    const size_t stride = size_t(width) * size_t(info->bytes_per_block[0]);
+    return &(new MemoryBuffer(width, height, format, stride))->base_;
 }
 
-MemoryBuffer::MemoryBuffer(int width, int height)
-    : stride_(size_t(width) * 4)
-    , pixels_(new uint32_t[size_t(width) * size_t(height)]()) {
+MemoryBuffer::MemoryBuffer(int width, int height, uint32_t format, size_t stride)
+    : format_(format)
+    , stride_(stride)
+    , pixels_(new uint8_t[stride * size_t(height)]()) {
     wlr_buffer_init(&base_, &impl, width, height);
 }
 
@@ -37,7 +43,7 @@ bool MemoryBuffer::handle_begin_data_ptr_access(wlr_buffer *buffer, uint32_t, vo
                                                 uint32_t *format, size_t *stride) {
     MemoryBuffer *self = from(buffer);
     *data = self->pixels_.get();
-    *format = DRM_FORMAT_ARGB8888;
+    *format = self->format_;
     *stride = self->stride_;
     return true;
 }

@@ -20,7 +20,7 @@ void PresentTracker::set_v4l2_sequence(uint64_t sequence, int64_t v4l2_sequence)
 
 // The scene samples the buffer while it builds a commit: the frame will be on
 // screen with the output's next commit, if that succeeds.
-void PresentTracker::sampled(wlr_scene_output_sample_event *event) {
+void PresentTracker::sampled(wlr_scene_output_sample_event *event, bool cpu_copy) {
     if (in_flight_.empty() || in_flight_.back().commit_seq != 0) {
         return; // the same frame sampled again (e.g. the cursor moved)
     }
@@ -37,6 +37,7 @@ void PresentTracker::sampled(wlr_scene_output_sample_event *event) {
     }
     in_flight_.back().commit_seq = commit_seq;
     in_flight_.back().record.zero_copy = event->direct_scanout;
+    in_flight_.back().record.cpu_copy = cpu_copy;
     if (!present_.connected()) {
         present_.connect(&output->events.present,
                          [this](wlr_output_event_present *present) { handle_present(present); });
@@ -58,6 +59,7 @@ void PresentTracker::finish(size_t index, int64_t present_ns) {
     record.present_ns = present_ns;
     if (present_ns < 0) {
         record.zero_copy = false;
+        record.cpu_copy = false;
     }
     stats_.record(record);
     in_flight_.erase(in_flight_.begin() + static_cast<long>(index));

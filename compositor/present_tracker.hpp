@@ -30,8 +30,9 @@ class PresentTracker {
     // The producer numbered the frame latched as `sequence` after it was
     // latched (a fence signals before DQBUF tells the driver's counter).
     void set_v4l2_sequence(uint64_t sequence, int64_t v4l2_sequence);
-    // Forward the scene buffer's `output_sample` events here.
-    void sampled(wlr_scene_output_sample_event *event);
+    // Forward the scene buffer's `output_sample` events here; `cpu_copy`:
+    // the scene buffer shows a CPU copy of the frame.
+    void sampled(wlr_scene_output_sample_event *event, bool cpu_copy = false);
     // The source stops: frames not on screen yet never will be.
     void finish_all();
 

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 
 #include "client_name.hpp"
+#include "dmabuf_cpu_copy.hpp"
 #include "dmabuf_layout.hpp"
 
 namespace fencecam {
@@ -78,6 +79,23 @@ void for_each_drawn_node(wlr_scene_tree *tree, int x, int y, wlr_scene_node *als
     }
 }
 
+// The client's newest buffer for a surface's node: what the scene shows
+// unless this guard put a copy there. Other nodes: their own buffer.
+wlr_buffer *latest_buffer(wlr_scene_buffer *node) {
+    wlr_scene_surface *scene_surface = wlr_scene_surface_try_from_buffer(node);
+    if (!scene_surface) {
+        return node->buffer;
+    }
+    wlr_client_buffer *buffer = scene_surface->surface->buffer;
+    return buffer ? &buffer->base : nullptr;
+}
+
+std::string client_of(wlr_scene_buffer *node) {
+    wlr_scene_surface *scene_surface = wlr_scene_surface_try_from_buffer(node);
+    return scene_surface ? describe_client(wl_resource_get_client(scene_surface->surface->resource))
+                         : std::string("a client");
+}
+
 } // namespace
 
 bool renderer_maps_dmabufs(wlr_renderer *renderer) {
@@ -127,15 +145,22 @@ void ReadOnlyBufferGuard::log_request(void *data, wl_protocol_logger_type type,
     }
 }
 
+ReadOnlyBufferGuard::Watched::~Watched() {
+    if (copy) {
+        wlr_buffer_unlock(copy);
+    }
+}
+
 void ReadOnlyBufferGuard::before_commit() {
     // This frame is the one a waiting screenshot copies.
     const bool capture_pending = captures_requested_ != captures_served_;
     captures_served_ = captures_requested_;
-    hidden_.remove_if([](const Hidden &hidden) { return hidden.node == nullptr; });
+    watched_.remove_if([](const Watched &watched) { return watched.node == nullptr; });
 
+    // Hidden nodes are not among the output's buffers: look at them too.
     std::list<wlr_scene_buffer *> candidates;
-    for (const Hidden &hidden : hidden_) {
-        candidates.push_back(hidden.node);
+    for (const Watched &watched : watched_) {
+        candidates.push_back(watched.node);
     }
     wlr_scene_output_for_each_buffer(
         scene_output_,
@@ -148,35 +173,99 @@ void ReadOnlyBufferGuard::before_commit() {
         },
         &candidates);
 
+    bool look_again = false;
     for (wlr_scene_buffer *node : candidates) {
-        const bool hidden = is_hidden(node);
-        if (!is_read_only(node->buffer)) {
-            // The client moved on to a writable buffer.
-            if (hidden) {
-                wlr_scene_node_set_enabled(&node->node, true);
-                hidden_.remove_if([node](const Hidden &h) { return h.node == node; });
-            }
-        } else if (scanout_certain(node, capture_pending)) {
-            if (hidden) {
-                wlr_log(WLR_INFO, "read-only dma-buf shown again: it is scanned out directly");
-                wlr_scene_node_set_enabled(&node->node, true);
-                hidden_.remove_if([node](const Hidden &h) { return h.node == node; });
-            }
-        } else if (hidden) {
-            // wlroots re-enables a surface's node when the surface moves;
-            // keep it off without saying so again.
-            wlr_scene_node_set_enabled(&node->node, false);
-        } else {
-            hide(node, capture_pending ? "a screenshot would read it"
-                                       : "it would have to be composited (not fullscreen at the "
-                                         "output's size, or something above it)");
-        }
+        look_again |= guard(node, capture_pending);
     }
     // A hidden surface gets no frame callbacks, so its client may wait for
     // one before it commits again, and nothing else may damage the output:
-    // look again every so often, so that a buffer hidden for a moment (a
-    // screenshot) comes back by itself.
-    recheck_.arm(hidden_.empty() ? 0 : recheck_ms);
+    // look again every so often, so that a buffer hidden for a moment comes
+    // back by itself, and a frame that was still being written gets copied.
+    recheck_.arm(look_again ? recheck_ms : 0);
+}
+
+bool ReadOnlyBufferGuard::guard(wlr_scene_buffer *node, bool capture_pending) {
+    Watched *watched = find(node);
+    wlr_buffer *latest = latest_buffer(node);
+    if (!latest || !is_read_only(latest)) {
+        // The client moved on to a writable buffer, or to none; the scene
+        // shows it as it is.
+        if (watched) {
+            unhide(*watched);
+            watched_.remove_if([watched](const Watched &w) { return &w == watched; });
+        }
+        return false;
+    }
+    if (node->buffer == latest && scanout_certain(node, capture_pending)) {
+        if (watched && watched->hidden) {
+            wlr_log(WLR_INFO, "read-only dma-buf shown again: it is scanned out directly");
+            unhide(*watched);
+        }
+        return false; // zero copy
+    }
+    return show_copy(watched ? *watched : watch(node), latest,
+                     capture_pending ? "a screenshot reads this frame"
+                                     : "it must be composited (not fullscreen at the output's "
+                                       "size, or something above it)");
+}
+
+bool ReadOnlyBufferGuard::show_copy(Watched &watched, wlr_buffer *latest, const char *why) {
+    wlr_scene_buffer *node = watched.node;
+    if (watched.copy && watched.copied_from == latest) {
+        // Nothing new from the client: a commit without a new buffer put its
+        // buffer back on the node, and the copy of it is still good.
+        if (node->buffer == latest) {
+            wlr_scene_buffer_set_buffer(node, watched.copy);
+        }
+        unhide(watched);
+        return false;
+    }
+    wlr_renderer *renderer = scene_output_->output->renderer;
+    DmabufCopy copy =
+        copy_dmabuf(latest, wlr_renderer_get_texture_formats(renderer, WLR_BUFFER_CAP_DATA_PTR));
+    switch (copy.status) {
+    case DmabufCopy::Status::copied:
+        if (watched.copy) {
+            wlr_buffer_unlock(watched.copy);
+        }
+        watched.copy = copy.buffer;
+        watched.copied_from = latest;
+        // Forgotten with the client's buffer, so that a new buffer at the
+        // same address is never taken for the one copied.
+        watched.source_destroy.connect(&latest->events.destroy, [&watched] {
+            watched.copied_from = nullptr;
+            watched.source_destroy.disconnect();
+        });
+        wlr_scene_buffer_set_buffer(node, watched.copy);
+        unhide(watched);
+        if (!watched.said_copied) {
+            watched.said_copied = true;
+            wlr_log(WLR_INFO,
+                    "%s: read-only dma-buf shown on %s through a CPU copy (%dx%d, each new frame "
+                    "copied): %s, and the software renderer cannot map read-only dma-bufs "
+                    "(export them O_RDWR for zero copy)",
+                    client_of(node).c_str(), scene_output_->output->name, latest->width,
+                    latest->height, why);
+        }
+        return false;
+    case DmabufCopy::Status::busy:
+        // Written after it was committed: this frame is skipped, the last
+        // copy stays, and the next frame tries again.
+        if (watched.copy) {
+            if (node->buffer == latest) {
+                wlr_scene_buffer_set_buffer(node, watched.copy);
+            }
+            unhide(watched);
+        } else {
+            hide(watched, "its frame is still being written, and it has nothing else to show");
+        }
+        return true;
+    case DmabufCopy::Status::unsupported:
+    case DmabufCopy::Status::failed:
+        hide(watched, std::string(why) + "; " + copy.why);
+        return true;
+    }
+    return false;
 }
 
 bool ReadOnlyBufferGuard::scanout_certain(wlr_scene_buffer *candidate, bool capture_pending) {
@@ -230,32 +319,46 @@ wlr_scene_node *ReadOnlyBufferGuard::topmost_node(wlr_scene_buffer *candidate) {
     return top;
 }
 
-void ReadOnlyBufferGuard::hide(wlr_scene_buffer *node, const char *why) {
-    wlr_scene_surface *scene_surface = wlr_scene_surface_try_from_buffer(node);
-    const std::string client =
-        scene_surface ? describe_client(wl_resource_get_client(scene_surface->surface->resource))
-                      : std::string("a client");
-    wlr_log(WLR_ERROR,
-            "%s: read-only dma-buf not shown on %s: %s; the software renderer cannot read "
-            "read-only dma-bufs (export them O_RDWR)",
-            client.c_str(), scene_output_->output->name, why);
-    wlr_scene_node_set_enabled(&node->node, false);
-    Hidden &hidden = hidden_.emplace_back();
-    hidden.node = node;
+ReadOnlyBufferGuard::Watched &ReadOnlyBufferGuard::watch(wlr_scene_buffer *node) {
+    Watched &watched = watched_.emplace_back();
+    watched.node = node;
     // Forgotten at the next frame: a listener may not free itself.
-    hidden.destroy.connect(&node->node.events.destroy, [&hidden] {
-        hidden.node = nullptr;
-        hidden.destroy.disconnect();
+    watched.node_destroy.connect(&node->node.events.destroy, [&watched] {
+        watched.node = nullptr;
+        watched.node_destroy.disconnect();
+        watched.source_destroy.disconnect();
     });
+    return watched;
 }
 
-bool ReadOnlyBufferGuard::is_hidden(wlr_scene_buffer *node) const {
-    for (const Hidden &hidden : hidden_) {
-        if (hidden.node == node) {
-            return true;
+ReadOnlyBufferGuard::Watched *ReadOnlyBufferGuard::find(wlr_scene_buffer *node) {
+    for (Watched &watched : watched_) {
+        if (watched.node == node) {
+            return &watched;
         }
     }
-    return false;
+    return nullptr;
+}
+
+void ReadOnlyBufferGuard::hide(Watched &watched, const std::string &why) {
+    if (!watched.said_hidden) {
+        watched.said_hidden = true;
+        wlr_log(WLR_ERROR,
+                "%s: read-only dma-buf not shown on %s: %s; the software renderer cannot read "
+                "read-only dma-bufs (export them O_RDWR)",
+                client_of(watched.node).c_str(), scene_output_->output->name, why.c_str());
+    }
+    // wlroots re-enables a surface's node when the surface moves: disabled
+    // again at every frame.
+    wlr_scene_node_set_enabled(&watched.node->node, false);
+    watched.hidden = true;
+}
+
+void ReadOnlyBufferGuard::unhide(Watched &watched) {
+    if (watched.hidden) {
+        wlr_scene_node_set_enabled(&watched.node->node, true);
+        watched.hidden = false;
+    }
 }
 
 } // namespace fencecam

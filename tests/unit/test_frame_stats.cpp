@@ -23,7 +23,7 @@ TEST(FrameStats, RecordIsOneJsonLine) {
     EXPECT_EQ(FrameStats::to_json(frame),
               "{\"source\":\"camera\",\"mode\":\"fence\",\"sequence\":7,\"v4l2_sequence\":41,"
               "\"queued_ns\":100,\"ready_ns\":200,\"ready_from\":\"fence\",\"latched_ns\":250,"
-              "\"present_ns\":null,\"zero_copy\":false,\"stamp_ns\":190,\"replaced\":false,"
+              "\"present_ns\":null,\"zero_copy\":false,\"cpu_copy\":false,\"stamp_ns\":190,\"replaced\":false,"
               "\"error\":false}");
 }
 
@@ -82,6 +82,26 @@ TEST(FrameStats, FileGetsALineAFrameAndSummaryCountsPresentedOnly) {
     }
     EXPECT_EQ(lines, 2);
     std::remove(path.c_str());
+}
+
+TEST(FrameStats, SummaryCountsPresentedCpuCopies) {
+    std::string error;
+    auto stats = FrameStats::create("", error);
+    ASSERT_TRUE(stats) << error;
+    FrameRecord copied{"client x", "implicit", 1, 0, 1'000'000, 1'500'000, 11'000'000, false};
+    copied.cpu_copy = true;
+    FrameRecord scanned_out{"client x", "implicit", 2, 0, 2'000'000, 2'500'000, 12'000'000, true};
+    FrameRecord never_shown = copied;
+    never_shown.present_ns = -1;
+    stats->record(copied);
+    stats->record(scanned_out);
+    stats->record(never_shown);
+    const std::string summary = stats->summary();
+    EXPECT_NE(summary.find("2 presented, 0 replaced by newer ones, 50% zero-copy, 1 through a "
+                           "CPU copy;"),
+              std::string::npos)
+        << summary;
+    EXPECT_NE(FrameStats::to_json(copied).find("\"cpu_copy\":true"), std::string::npos);
 }
 
 TEST(FrameStats, UnwritablePathIsOneLine) {

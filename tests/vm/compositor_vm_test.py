@@ -18,6 +18,8 @@ import harness  # noqa: E402
 
 OUT_DIR = os.environ.get("FENCECAM_TEST_OUT", os.path.join(harness.build_dir(), "test-out", "vm"))
 MODE = "640x480"
+# A vkms mode larger than vivid's frames at MODE: they cannot be scanned out.
+LARGER_MODE = "1024x768"
 # wev prints every event it gets; line-buffered, so that what it printed is
 # in its log whenever it is stopped.
 WEV = ["stdbuf", "-oL", "wev"]
@@ -75,6 +77,25 @@ def wait_for_outage_and_return(comp, path_prefix, point, resume):
     comp.wait_for_screen(path_prefix + "-back.ppm",
                          lambda image: not harness.near(image.pixel(*point), harness.NO_SIGNAL),
                          timeout=30)
+
+
+def fd_count(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def shows_color_bars(image):
+    """vivid's test pattern on screen: its yellow, cyan, magenta, red, green
+    and blue bars, none of which the background or the HUD has."""
+    def kind(pixel):
+        high = [c > 140 for c in pixel]
+        low = [c < 60 for c in pixel]
+        if all(h or l for h, l in zip(high, low)) and any(high) and not all(high):
+            return tuple(high)
+        return None
+
+    found = {kind(image.pixel(x, y)) for y in range(0, image.height, 8)
+             for x in range(0, image.width, 8)}
+    return len(found - {None}) == 6
 
 
 def camera_dmabuf_inodes(pid):
@@ -478,10 +499,55 @@ class OnVkms(unittest.TestCase):
             time.sleep(2)
             self.assertIsNone(comp.process.poll())
             self.assertEqual(comp.terminate(), 0, comp.log_text())
+            return comp.log_text()
 
     def test_weston_simple_dmabuf_v4l_direct_scanout(self):
-        self.check_client_scanout("simple-dmabuf-v4l", [
+        log = self.check_client_scanout("simple-dmabuf-v4l", [
             "weston-simple-dmabuf-v4l", "-v", vivid(), "-f", "XR24", "-d", "XR24", "-s"])
+        # Its dma-bufs are read-only: scanned out, they need no copy.
+        self.assertNotIn("through a CPU copy (", log)
+        self.assertRegex(log, r"stats: .*? 0 through a CPU copy;")
+
+    def test_weston_simple_dmabuf_v4l_readonly_copy(self):
+        """weston-simple-dmabuf-v4l exports its frames read-only, which
+        llvmpipe cannot sample. On an output larger than its 640x480 frames
+        they must be composited: the screen shows the camera's colour bars
+        through a CPU copy of each frame, the copies are counted in the frame
+        records and the summary, said once in the log, and fencecam's fd count
+        does not grow while frames go by."""
+        set_vivid_format()
+        stats_path = os.path.join(OUT_DIR, "readonly-copy.jsonl")
+        with harness.Compositor("--no-camera", "--mode", LARGER_MODE, "--stats", stats_path,
+                                backend="drm", renderer="gles2",
+                                log_path=self.log("readonly-copy")) as comp:
+            comp.start_client("weston-simple-dmabuf-v4l", "-v", vivid(), "-f", "XR24", "-d", "XR24",
+                              log_path=self.log("readonly-copy-client"))
+            comp.wait_for_log("through a CPU copy", timeout=90)
+            comp.wait_for_screen(os.path.join(OUT_DIR, "readonly-copy.ppm"), shows_color_bars,
+                                 timeout=60)
+            # Every buffer of the client has been imported (and copied) by
+            # now: what fencecam holds from here on is its steady state.
+            fds_before = fd_count(comp.process.pid)
+            time.sleep(10)
+            deadline = time.monotonic() + 20
+            while fd_count(comp.process.pid) > fds_before and time.monotonic() < deadline:
+                time.sleep(0.5)
+            fds_after = fd_count(comp.process.pid)
+            self.assertIsNone(comp.process.poll(), "fencecam died")
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+            log = comp.log_text()
+        self.assertLessEqual(fds_after, fds_before, "fencecam's fds grew while copying")
+        self.assertEqual(log.count("through a CPU copy ("), 1, "one line for the surface:\n" + log)
+        self.assertNotIn("read-only dma-buf not shown", log)
+        summary = re.search(r"stats: .*? (\d+) through a CPU copy;", log)
+        self.assertIsNotNone(summary, log)
+        with open(stats_path) as stats:
+            records = [json.loads(line) for line in stats if line.strip()]
+        copied = [r for r in records if r["cpu_copy"]]
+        self.assertGreater(len(copied), 10, "too few copied frames presented")
+        self.assertEqual(int(summary.group(1)), len(copied))
+        self.assertTrue(all(r["source"].startswith("client weston-simple-d") and
+                            r["present_ns"] is not None and not r["zero_copy"] for r in copied))
 
     def test_gstreamer_waylandsink_direct_scanout(self):
         self.check_client_scanout("waylandsink", [
