@@ -23,8 +23,8 @@ TEST(FrameStats, RecordIsOneJsonLine) {
     EXPECT_EQ(FrameStats::to_json(frame),
               "{\"source\":\"camera\",\"mode\":\"fence\",\"sequence\":7,\"v4l2_sequence\":41,"
               "\"queued_ns\":100,\"ready_ns\":200,\"ready_from\":\"fence\",\"latched_ns\":250,"
-              "\"present_ns\":null,\"zero_copy\":false,\"cpu_copy\":false,\"stamp_ns\":190,\"replaced\":false,"
-              "\"error\":false}");
+              "\"present_ns\":null,\"zero_copy\":false,\"cpu_copy\":false,\"stamp_ns\":190,"
+              "\"replaced\":false,\"error\":false}");
 }
 
 // A failed frame is in the file (a test compares its sequence with the shown
