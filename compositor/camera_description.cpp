@@ -16,15 +16,15 @@
 
 namespace fencecam {
 
-namespace {
-
-int xioctl(int fd, unsigned long request, void *arg) {
+int v4l2_ioctl(int fd, unsigned long request, void *arg) {
     int ret;
     do {
         ret = ioctl(fd, request, arg);
     } while (ret == -1 && errno == EINTR);
     return ret;
 }
+
+namespace {
 
 // Fastest first. Stepwise and continuous intervals: their two ends.
 std::vector<FrameInterval> enumerate_intervals(int fd, uint32_t fourcc, int width, int height) {
@@ -33,7 +33,7 @@ std::vector<FrameInterval> enumerate_intervals(int fd, uint32_t fourcc, int widt
     ival.pixel_format = fourcc;
     ival.width = static_cast<uint32_t>(width);
     ival.height = static_cast<uint32_t>(height);
-    while (xioctl(fd, VIDIOC_ENUM_FRAMEINTERVALS, &ival) == 0) {
+    while (v4l2_ioctl(fd, VIDIOC_ENUM_FRAMEINTERVALS, &ival) == 0) {
         if (ival.type == V4L2_FRMIVAL_TYPE_DISCRETE) {
             intervals.push_back({ival.discrete.numerator, ival.discrete.denominator});
         } else {
@@ -54,7 +54,7 @@ std::vector<CameraFrameSize> enumerate_sizes(int fd, uint32_t fourcc) {
     std::vector<CameraFrameSize> sizes;
     v4l2_frmsizeenum size{};
     size.pixel_format = fourcc;
-    while (xioctl(fd, VIDIOC_ENUM_FRAMESIZES, &size) == 0) {
+    while (v4l2_ioctl(fd, VIDIOC_ENUM_FRAMESIZES, &size) == 0) {
         CameraFrameSize entry;
         if (size.type == V4L2_FRMSIZE_TYPE_DISCRETE) {
             entry.width = entry.max_width = static_cast<int>(size.discrete.width);
@@ -123,7 +123,7 @@ CameraDescription describe_camera(int fd, const std::string &path) {
     camera.path = path;
     camera.by_id = by_id_links(path);
     v4l2_capability cap{};
-    if (xioctl(fd, VIDIOC_QUERYCAP, &cap) == 0) {
+    if (v4l2_ioctl(fd, VIDIOC_QUERYCAP, &cap) == 0) {
         camera.card = reinterpret_cast<const char *>(cap.card);
         camera.driver = reinterpret_cast<const char *>(cap.driver);
     }
@@ -133,7 +133,7 @@ CameraDescription describe_camera(int fd, const std::string &path) {
                                                           : V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
     v4l2_fmtdesc desc{};
     desc.type = type;
-    while (xioctl(fd, VIDIOC_ENUM_FMT, &desc) == 0) {
+    while (v4l2_ioctl(fd, VIDIOC_ENUM_FMT, &desc) == 0) {
         CameraPixelFormat format;
         format.v4l2_fourcc = desc.pixelformat;
         format.description = reinterpret_cast<const char *>(desc.description);
@@ -144,7 +144,7 @@ CameraDescription describe_camera(int fd, const std::string &path) {
     }
     v4l2_format current{};
     current.type = type;
-    if (xioctl(fd, VIDIOC_G_FMT, &current) == 0) {
+    if (v4l2_ioctl(fd, VIDIOC_G_FMT, &current) == 0) {
         camera.current_width = static_cast<int>(
             type == V4L2_BUF_TYPE_VIDEO_CAPTURE ? current.fmt.pix.width : current.fmt.pix_mp.width);
         camera.current_height =
@@ -156,7 +156,7 @@ CameraDescription describe_camera(int fd, const std::string &path) {
     v4l2_requestbuffers req{};
     req.type = type;
     req.memory = V4L2_MEMORY_MMAP;
-    if (xioctl(fd, VIDIOC_REQBUFS, &req) == 0) {
+    if (v4l2_ioctl(fd, VIDIOC_REQBUFS, &req) == 0) {
         camera.release_fences = (req.capabilities & V4L2_BUF_CAP_SUPPORTS_RELEASE_FENCES)
                                     ? CameraDescription::Fences::offered
                                     : CameraDescription::Fences::not_offered;

@@ -73,4 +73,7 @@ std::string camera_list_text(const std::vector<CameraDescription> &cameras);
 // "YUYV" for V4L2_PIX_FMT_YUYV.
 std::string fourcc_text(uint32_t fourcc);
 
+// ioctl on a V4L2 node, retried when a signal interrupts it.
+int v4l2_ioctl(int fd, unsigned long request, void *arg);
+
 } // namespace fencecam

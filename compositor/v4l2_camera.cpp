@@ -14,23 +14,6 @@ namespace fencecam {
 
 namespace {
 
-// ioctl that retries when a signal interrupts it.
-int xioctl(int fd, unsigned long request, void *arg) {
-    int ret;
-    do {
-        ret = ioctl(fd, request, arg);
-    } while (ret == -1 && errno == EINTR);
-    return ret;
-}
-
-std::string fourcc_string(uint32_t fourcc) {
-    std::string text(4, ' ');
-    for (int i = 0; i < 4; ++i) {
-        text[i] = static_cast<char>((fourcc >> (8 * i)) & 0xff);
-    }
-    return text;
-}
-
 bool is_multiplanar(uint32_t type) {
     return type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
 }
@@ -67,7 +50,7 @@ std::vector<std::string> V4l2Camera::capture_devices() {
             std::string path = std::string("/dev/") + entry->d_name;
             UniqueFd fd(::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
             v4l2_capability cap{};
-            if (fd && xioctl(fd.get(), VIDIOC_QUERYCAP, &cap) == 0) {
+            if (fd && v4l2_ioctl(fd.get(), VIDIOC_QUERYCAP, &cap) == 0) {
                 uint32_t caps =
                     (cap.capabilities & V4L2_CAP_DEVICE_CAPS) ? cap.device_caps : cap.capabilities;
                 if ((caps & (V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_VIDEO_CAPTURE_MPLANE)) &&
@@ -97,7 +80,7 @@ std::unique_ptr<V4l2Camera> V4l2Camera::open(const std::string &path, std::strin
         return nullptr;
     }
     v4l2_capability cap{};
-    if (xioctl(fd.get(), VIDIOC_QUERYCAP, &cap) != 0) {
+    if (v4l2_ioctl(fd.get(), VIDIOC_QUERYCAP, &cap) != 0) {
         error = path + " is not a V4L2 device";
         return nullptr;
     }
@@ -126,7 +109,7 @@ bool V4l2Camera::configure(const std::vector<uint32_t> &drm_formats, const Captu
     std::vector<uint32_t> offered;
     v4l2_fmtdesc desc{};
     desc.type = buffer_type_;
-    while (xioctl(fd_.get(), VIDIOC_ENUM_FMT, &desc) == 0) {
+    while (v4l2_ioctl(fd_.get(), VIDIOC_ENUM_FMT, &desc) == 0) {
         offered.push_back(desc.pixelformat);
         ++desc.index;
     }
@@ -141,7 +124,7 @@ bool V4l2Camera::configure(const std::vector<uint32_t> &drm_formats, const Captu
     }
     std::string list;
     for (uint32_t v4l2_fourcc : offered) {
-        list += (list.empty() ? "" : " ") + fourcc_string(v4l2_fourcc);
+        list += (list.empty() ? "" : " ") + fourcc_text(v4l2_fourcc);
     }
     error = path_ + " (" + card_ + ") offers no format this display can show (camera offers: " +
             (list.empty() ? "none" : list) + "; fencecam shows XR24 AR24 NV12 YUYV)";
@@ -152,7 +135,7 @@ bool V4l2Camera::set_format(uint32_t v4l2_fourcc, uint32_t drm_fourcc,
                             const CaptureRequest &request, std::string &error) {
     v4l2_format fmt{};
     fmt.type = buffer_type_;
-    if (xioctl(fd_.get(), VIDIOC_G_FMT, &fmt) != 0) {
+    if (v4l2_ioctl(fd_.get(), VIDIOC_G_FMT, &fmt) != 0) {
         error = path_ + ": VIDIOC_G_FMT failed: " + std::strerror(errno);
         return false;
     }
@@ -173,8 +156,8 @@ bool V4l2Camera::set_format(uint32_t v4l2_fourcc, uint32_t drm_fourcc,
             fmt.fmt.pix.height = request.height;
         }
     }
-    if (xioctl(fd_.get(), VIDIOC_S_FMT, &fmt) != 0) {
-        error = path_ + ": cannot set format " + fourcc_string(v4l2_fourcc) + ": " +
+    if (v4l2_ioctl(fd_.get(), VIDIOC_S_FMT, &fmt) != 0) {
+        error = path_ + ": cannot set format " + fourcc_text(v4l2_fourcc) + ": " +
                 std::strerror(errno) + (errno == EBUSY ? " (is another program using it?)" : "");
         return false;
     }
@@ -208,8 +191,8 @@ bool V4l2Camera::set_format(uint32_t v4l2_fourcc, uint32_t drm_fourcc,
     uint32_t granted =
         is_multiplanar(buffer_type_) ? fmt.fmt.pix_mp.pixelformat : fmt.fmt.pix.pixelformat;
     if (granted != v4l2_fourcc) {
-        error = path_ + ": the driver replaced " + fourcc_string(v4l2_fourcc) + " with " +
-                fourcc_string(granted);
+        error = path_ + ": the driver replaced " + fourcc_text(v4l2_fourcc) + " with " +
+                fourcc_text(granted);
         return false;
     }
     set_frame_rate(request.interval);
@@ -224,13 +207,13 @@ void V4l2Camera::set_frame_rate(const FrameInterval &interval) {
     v4l2_streamparm parm{};
     parm.type = buffer_type_;
     parm.parm.capture.timeperframe = {interval.numerator, interval.denominator};
-    xioctl(fd_.get(), VIDIOC_S_PARM, &parm);
+    v4l2_ioctl(fd_.get(), VIDIOC_S_PARM, &parm);
 }
 
 int64_t V4l2Camera::frame_period_ns() const {
     v4l2_streamparm parm{};
     parm.type = buffer_type_;
-    if (xioctl(fd_.get(), VIDIOC_G_PARM, &parm) != 0) {
+    if (v4l2_ioctl(fd_.get(), VIDIOC_G_PARM, &parm) != 0) {
         return 0;
     }
     const v4l2_fract &period = parm.parm.capture.timeperframe;
@@ -249,7 +232,7 @@ bool V4l2Camera::allocate(unsigned count, bool release_fences, std::string &erro
     req.type = buffer_type_;
     req.memory = V4L2_MEMORY_MMAP;
     req.flags = release_fences ? V4L2_MEMORY_FLAG_RELEASE_FENCES : 0;
-    if (xioctl(fd_.get(), VIDIOC_REQBUFS, &req) != 0 || req.count == 0) {
+    if (v4l2_ioctl(fd_.get(), VIDIOC_REQBUFS, &req) != 0 || req.count == 0) {
         error = path_ + ": cannot allocate buffers: " + std::strerror(errno);
         return false;
     }
@@ -268,7 +251,7 @@ bool V4l2Camera::allocate(unsigned count, bool release_fences, std::string &erro
             exp.index = index;
             exp.plane = plane;
             exp.flags = O_RDWR | O_CLOEXEC;
-            if (xioctl(fd_.get(), VIDIOC_EXPBUF, &exp) != 0) {
+            if (v4l2_ioctl(fd_.get(), VIDIOC_EXPBUF, &exp) != 0) {
                 error = path_ + ": cannot export buffers as dma-bufs (VIDIOC_EXPBUF): " +
                         std::strerror(errno);
                 return false;
@@ -303,7 +286,7 @@ bool V4l2Camera::queue(unsigned index, UniqueFd *fence) {
     if (out_fence) {
         buf.flags = V4L2_BUF_FLAG_OUT_FENCE;
     }
-    if (xioctl(fd_.get(), VIDIOC_QBUF, &buf) != 0) {
+    if (v4l2_ioctl(fd_.get(), VIDIOC_QBUF, &buf) != 0) {
         fail("VIDIOC_QBUF");
         return false;
     }
@@ -316,7 +299,7 @@ bool V4l2Camera::queue(unsigned index, UniqueFd *fence) {
 std::optional<Dequeued> V4l2Camera::dequeue() {
     v4l2_plane planes[VIDEO_MAX_PLANES]{};
     v4l2_buffer buf = buffer_descriptor(planes);
-    if (xioctl(fd_.get(), VIDIOC_DQBUF, &buf) != 0) {
+    if (v4l2_ioctl(fd_.get(), VIDIOC_DQBUF, &buf) != 0) {
         if (errno != EAGAIN) {
             fail("VIDIOC_DQBUF");
         }
@@ -327,7 +310,7 @@ std::optional<Dequeued> V4l2Camera::dequeue() {
 
 bool V4l2Camera::stream_on() {
     int type = static_cast<int>(buffer_type_);
-    if (xioctl(fd_.get(), VIDIOC_STREAMON, &type) != 0) {
+    if (v4l2_ioctl(fd_.get(), VIDIOC_STREAMON, &type) != 0) {
         fail("VIDIOC_STREAMON");
         return false;
     }
@@ -340,7 +323,7 @@ void V4l2Camera::stream_off() {
         return;
     }
     int type = static_cast<int>(buffer_type_);
-    xioctl(fd_.get(), VIDIOC_STREAMOFF, &type);
+    v4l2_ioctl(fd_.get(), VIDIOC_STREAMOFF, &type);
     streaming_ = false;
 }
 
