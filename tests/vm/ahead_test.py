@@ -14,9 +14,11 @@ the compositor reports the frame presented.
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -69,7 +71,11 @@ class Ahead(unittest.TestCase):
     def run_client(self, name, sync, during=None, args=("--frames", "180")):
         """fencecam on vkms (gles2) and fencecam-camera; returns the client's
         summary, its output, the stats records of its frames and fencecam's log."""
-        stats_path = os.path.join(OUT_DIR, name + ".jsonl")
+        # Written on the guest's tmpfs, read there, copied out at the end: a
+        # reader of the 9p-shared checkout has seen another process's file
+        # with holes, even after the writer exited.
+        stats_dir = tempfile.mkdtemp(prefix="ahead-stats-")
+        stats_path = os.path.join(stats_dir, name + ".jsonl")
         with harness.Compositor("--no-camera", "--mode", MODE, "--stats", stats_path,
                                 "--completion-stamps", backend="drm", renderer="gles2",
                                 log_path=os.path.join(OUT_DIR, name + ".log")) as comp:
@@ -95,8 +101,10 @@ class Ahead(unittest.TestCase):
             self.assertIsNone(comp.process.poll(), "fencecam kept running:\n" + comp.log_text())
             self.assertEqual(comp.terminate(), 0, comp.log_text())
             log = comp.log_text()
+        shutil.copyfile(stats_path, os.path.join(OUT_DIR, name + ".jsonl"))
         with open(stats_path) as stats:
             frames = [json.loads(line) for line in stats if line.strip()]
+        shutil.rmtree(stats_dir)
         frames = [f for f in frames if f["source"].startswith("client fencecam-camera")]
         return status, output, frames, log
 
