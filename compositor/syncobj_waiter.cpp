@@ -49,7 +49,12 @@ int acquire_signalled(wlr_drm_syncobj_timeline *timeline, uint64_t point) {
     return signalled ? 1 : 0;
 }
 
-// Whether a signalled `point` signalled with an error.
+// Whether a signalled `point` signalled with an error. Exporting the
+// timeline's newest point gives its chain node, and SYNC_IOC_FILE_INFO's
+// per-fence entries unwrap it to the producer's fence and its error. An
+// older signalled point exports as a stub: the kernel has unlinked it, error
+// and all, so a client that queues further points on a timeline before the
+// earlier ones signal cannot have their errors seen.
 bool acquire_failed(wlr_drm_syncobj_timeline *timeline, uint64_t point) {
     UniqueFd sync_file(wlr_drm_syncobj_timeline_export_sync_file(timeline, point));
     return sync_file && read_sync_file(sync_file.get()).status == FenceState::Status::error;
@@ -186,9 +191,13 @@ class SurfaceWaiter {
     // buffer holds no valid frame. It is withheld, never shown, and
     // replaced by the surface's next good commit (held_commits.hpp).
     void handle_signalled(Held held) {
-        const bool failed =
-            held->fences ? read_sync_file(held->fences.get()).status == FenceState::Status::error
-                         : acquire_failed(held->timeline, held->point);
+        // The point's own chain node is asked too: a fence that signalled
+        // between the check in handle_client_commit and the merge left the
+        // merge a signalled stub, its error dropped, while the node still
+        // holds the producer's fence, error and all.
+        const bool merged_failed =
+            held->fences && read_sync_file(held->fences.get()).status == FenceState::Status::error;
+        const bool failed = merged_failed || acquire_failed(held->timeline, held->point);
         const uint32_t seq = held->seq;
         held_.erase(held);
         // Applies this commit, any withheld ones just before it, and any
