@@ -221,9 +221,41 @@ class Compositor:
             time.sleep(0.1)
 
     def terminate(self, timeout=20):
-        """SIGTERM, then the exit status (the process must exit by itself)."""
+        """SIGTERM, then the exit status (the process must exit by itself).
+        One that does not exit in time is hung: where each of its threads
+        waits goes into the error, for the failure to explain itself."""
         self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=timeout)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired as timed_out:
+            raise HungOnExit(timed_out.cmd, timeout, thread_stacks(self.process.pid)) from None
+
+
+class HungOnExit(subprocess.TimeoutExpired):
+    """A process that did not exit after SIGTERM, with its threads' stacks."""
+
+    def __str__(self):
+        return f"{super().__str__()}; where its threads wait:\n{self.output}"
+
+
+def thread_stacks(pid):
+    """Each thread's kernel stack and, where gdb is installed, its user stack."""
+    lines = []
+    for tid in sorted(os.listdir(f"/proc/{pid}/task"), key=int):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as comm, \
+                    open(f"/proc/{pid}/task/{tid}/stack") as stack:
+                lines.append(f"thread {tid} ({comm.read().strip()}), kernel:\n{stack.read()}")
+        except OSError as error:
+            lines.append(f"thread {tid}: {error}")
+    if shutil.which("gdb"):
+        try:
+            lines.append(subprocess.run(
+                ["gdb", "-p", str(pid), "-batch", "-nx", "-ex", "thread apply all bt"],
+                capture_output=True, text=True, timeout=120).stdout)
+        except subprocess.TimeoutExpired:
+            lines.append("gdb did not finish within 120 s")
+    return "\n".join(lines)
 
 
 def camera_summary(log):
