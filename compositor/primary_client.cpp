@@ -6,7 +6,9 @@
 #include <ctime>
 
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -33,10 +35,6 @@ std::unique_ptr<PrimaryClient> PrimaryClient::spawn(wl_event_loop *loop,
                                                     std::string &error) {
     std::unique_ptr<PrimaryClient> client(new PrimaryClient(command[0]));
     client->on_exit_ = std::move(on_exit);
-    // Watched before the child exists: a SIGCHLD that came first would be
-    // discarded (its default action) and the exit never seen.
-    client->sigchld_ =
-        EventSource::signal(loop, SIGCHLD, [c = client.get()] { c->handle_sigchld(); });
 
     std::vector<char *> argv;
     for (const auto &arg : command) {
@@ -44,8 +42,8 @@ std::unique_ptr<PrimaryClient> PrimaryClient::spawn(wl_event_loop *loop,
     }
     argv.push_back(nullptr);
     // The event loop blocks the signals it reads through a signalfd
-    // (SIGINT, SIGTERM, SIGCHLD...); a child would inherit that mask and
-    // could not be stopped with Ctrl-C or kill.
+    // (SIGINT, SIGTERM...); a child would inherit that mask and could not be
+    // stopped with Ctrl-C or kill.
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     sigset_t none;
@@ -58,20 +56,30 @@ std::unique_ptr<PrimaryClient> PrimaryClient::spawn(wl_event_loop *loop,
         error = "cannot start '" + command[0] + "': " + std::strerror(err);
         return nullptr;
     }
+    // A pidfd becomes readable when this one child exits. SIGCHLD would
+    // stand for any child and go to whichever watcher reads it first. The
+    // child stays a zombie until reaped here, so even one that has exited
+    // already gets its pidfd.
+    // (The raw system call: glibc's <sys/pidfd.h> declares pidfd_open
+    // without C linkage for C++ in some releases.)
+    client->pidfd_ = UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, client->pid_, 0)));
+    if (!client->pidfd_) {
+        error = "cannot watch '" + command[0] + "': pidfd_open: " + std::strerror(errno);
+        return nullptr; // the destructor stops it
+    }
+    client->exit_watch_ = EventSource::fd(loop, client->pidfd_.get(), WL_EVENT_READABLE,
+                                          [c = client.get()](uint32_t) { c->handle_exit(); });
     return client;
 }
 
-// One SIGCHLD may stand for several children, and COMMAND may have started
-// others of ours (none today, but a zombie is never left): reap them all.
-void PrimaryClient::handle_sigchld() {
+void PrimaryClient::handle_exit() {
     int status;
-    pid_t pid;
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        if (pid == pid_ && !wait_status_) {
-            wait_status_ = status;
-            on_exit_();
-        }
+    if (waitpid(pid_, &status, WNOHANG) != pid_) {
+        return;
     }
+    wait_status_ = status;
+    exit_watch_.reset(); // an exited process's pidfd stays readable
+    on_exit_();
 }
 
 std::optional<int> PrimaryClient::exit_status() const {

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "event_source.hpp"
+#include "unique_fd.hpp"
 
 namespace fencecam {
 
@@ -46,13 +47,14 @@ class PrimaryClient {
   private:
     explicit PrimaryClient(std::string name)
         : name_(std::move(name)) {}
-    void handle_sigchld();
+    void handle_exit();
 
     pid_t pid_ = 0;
     std::string name_;
     std::optional<int> wait_status_;
     std::function<void()> on_exit_;
-    EventSource sigchld_;
+    UniqueFd pidfd_;
+    EventSource exit_watch_;
 };
 
 } // namespace fencecam

@@ -5,8 +5,8 @@ A benchmark, not a test: it prints numbers and passes no judgement on time.
 
 In one boot of the test VM (tools/vm, with our patched videobuf2 and vivid),
 the same camera (vivid, XRGB8888 640x480 at 60 fps requested) goes to the
-same display (vkms, 640x480 at 60 Hz) through seven pipelines, one after the
-other, each for N seconds after a warm-up:
+same display (vkms, 640x480 at 59.94 Hz) through seven pipelines, one after
+the other, each for at least N seconds after a warm-up:
 
   fencecam fence        the built-in camera, latched when the kernel's release
                         fence signals (kernel/)
@@ -35,6 +35,13 @@ llvmpipe under TCG spends seconds JIT-compiling each shader variant). The
 clients need gles2 (llvmpipe) for linux-dmabuf. Before the measured runs, an
 unmeasured one warms the VM up (page cache, first camera open).
 
+Each row is measured over a whole number of beats of the camera's rate
+against the display's (60 fps against 59.94 Hz: one beat is 16.7 s). A
+frame's latency depends mostly on where it completes relative to the next
+vblank, and that phase drifts through every value once a beat: a row that
+measured part of a beat would report the phase it happened to start at, by
+up to a frame period, not its pipeline.
+
 Per pipeline: frames presented and their rate, the share of a client's
 frames committed before their completion stamp (ahead: most; "-" for the
 built-in camera, which has no commits),
@@ -61,6 +68,7 @@ import argparse
 import json
 import math
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -73,6 +81,7 @@ MODE = "640x480@60"
 WIDTH, HEIGHT = 640, 480
 REFRESH_NS = 16_700_000  # T in the latency targets
 WARMUP_S = 3
+CAMERA_FPS = 60
 VIVID_STAMP = "/sys/module/vivid/parameters/stamp_completion_time"
 LOADED = " loaded"  # the loaded pass's rows: the row's name and this
 AFTER_DQBUF_CLIENT = "fencecam-camera explicit"
@@ -81,8 +90,9 @@ AHEAD_CLIENTS = ["fencecam-camera ahead explicit", "fencecam-camera ahead implic
 
 def pipelines(vivid):
     """(name, fencecam arguments, client command or None, renderer, extra environment)."""
-    builtin = ["--camera", vivid, "--fps", "60"]
-    gst_caps = f"video/x-raw,format=BGRx,width={WIDTH},height={HEIGHT},framerate=60/1"
+    builtin = ["--camera", vivid, "--fps", str(CAMERA_FPS)]
+    gst_caps = (f"video/x-raw,format=BGRx,width={WIDTH},height={HEIGHT},"
+                f"framerate={CAMERA_FPS}/1")
     camera_client = os.path.join(TOP, "build", "clients", "fencecam-camera")
     return [
         ("fencecam fence", [*builtin, "--sync", "fence"], None, "pixman", {}),
@@ -180,23 +190,52 @@ def guest(options):
         stamp.write("1")
     subprocess.run(["v4l2-ctl", "-d", vivid,
                     f"--set-fmt-video=width={WIDTH},height={HEIGHT},pixelformat=XR24",
-                    "--set-parm=60"], check=True, stdout=subprocess.DEVNULL)
+                    f"--set-parm={CAMERA_FPS}"], check=True, stdout=subprocess.DEVNULL)
     with tempfile.TemporaryDirectory() as scratch:
         run_pipeline(harness, "warm-up", *pipelines(vivid)[0][1:], 2, scratch)
+        with open(os.path.join(scratch, "warm-up.log")) as log:
+            refresh_hz = output_refresh_hz(log.read())
+    beat = beat_s(CAMERA_FPS, refresh_hz)
+    seconds = whole_beats(options.seconds, beat)
+    print(f"bench: {seconds:.1f} s a row: {CAMERA_FPS} fps against {refresh_hz:.3f} Hz beats "
+          f"every {beat:.1f} s" if beat else f"bench: {seconds} s a row", flush=True)
     windows = {}
     for name, args, client, renderer, env in pipelines(vivid):
         print(f"bench: {name} ...", flush=True)
-        windows[name] = run_pipeline(harness, name, args, client, renderer, env,
-                                     options.seconds, options.out)
+        windows[name] = run_pipeline(harness, name, args, client, renderer, env, seconds,
+                                     options.out)
     if options.loaded:
         for name, args, client, renderer, env in pipelines(vivid):
             if client:
                 print(f"bench: {name} loaded ...", flush=True)
                 windows[name + LOADED] = run_pipeline(harness, name + LOADED, args, client,
-                                                      renderer, env, options.seconds,
-                                                      options.out, loaded=True)
+                                                      renderer, env, seconds, options.out,
+                                                      loaded=True)
     with open(os.path.join(options.out, "bench.json"), "w") as out:
-        json.dump({"seconds": options.seconds, "windows": windows}, out, indent=1)
+        json.dump({"seconds": seconds, "beat_s": beat, "refresh_hz": refresh_hz,
+                   "windows": windows}, out, indent=1)
+
+
+def output_refresh_hz(log):
+    """The refresh rate fencecam's log gives for the output."""
+    match = re.search(r"output \S+: \d+x\d+@([\d.]+) Hz", log)
+    if not match:
+        sys.exit("tools/bench: fencecam's log names no output refresh rate")
+    return float(match.group(1))
+
+
+def beat_s(camera_fps, refresh_hz):
+    """How long the phase of frames against vblanks takes to come round;
+    None if the rates are equal (the phase then stays where it started)."""
+    difference = abs(camera_fps - refresh_hz)
+    return 1 / difference if difference > 1e-3 else None
+
+
+def whole_beats(seconds, beat):
+    """At least `seconds`, in whole beats where the beat is not too long."""
+    if not beat or beat > 120:
+        return seconds
+    return max(1, math.ceil(seconds / beat - 0.05)) * beat
 
 
 # --- the report --------------------------------------------------------------
@@ -250,8 +289,14 @@ def report(out):
                for name, window in run["windows"].items()}
 
     gst = results.get("GStreamer waylandsink", {}).get("mean")
+    beat = run.get("beat_s")
+    span = f"{run['seconds']} s each"
+    if beat:
+        beats = round(run["seconds"] / beat)
+        span = (f"{run['seconds']:.1f} s each ({beats} beat{'s' * (beats != 1)} of "
+                f"{CAMERA_FPS} fps against {run['refresh_hz']:.3f} Hz)")
     print(f"completion (vivid's stamp) to page flip, vkms {MODE}, vivid XR24 "
-          f"{WIDTH}x{HEIGHT}, {run['seconds']} s each after {WARMUP_S} s warm-up")
+          f"{WIDTH}x{HEIGHT}, {span} after {WARMUP_S} s warm-up")
     header = (f"{'pipeline':<38} {'shown':>5} {'fps':>5} {'ahead':>5} {'0-copy':>6} {'mean':>7} "
               f"{'p50':>7} {'p99':>7} {'/GStr':>6} {'CPU/frame':>9}")
     print(header)
@@ -340,7 +385,9 @@ def main():
     parser = argparse.ArgumentParser(prog="tools/bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("mode", nargs="?", choices=["__guest"], help=argparse.SUPPRESS)
-    parser.add_argument("--seconds", type=int, default=15, help="per pipeline (default 15)")
+    parser.add_argument("--seconds", type=int, default=15,
+                        help="per pipeline, at least (default 15: rounded up to whole beats, "
+                        "one beat of 16.7 s)")
     parser.add_argument("--out", default=os.path.join(TOP, "out", "bench"),
                         help="where the stats files and logs go (default out/bench)")
     parser.add_argument("--report", metavar="DIR", help="only print the table of an earlier run")
