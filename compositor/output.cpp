@@ -19,7 +19,8 @@ int64_t period_of(const wlr_output *output) {
 Output::Output(Server &server, wlr_output *output)
     : server_(server)
     , output_(output)
-    , deadline_(server.loop, [this] { handle_deadline(); }) {
+    , deadline_(server.loop, [this] { handle_deadline(); })
+    , render_wait_(EventSource::timer(server.loop, [this] { commit(); })) {
     // Let the output allocate buffers the renderer can draw into; this must
     // happen before the first commit.
     wlr_output_init_render(output_, server_.allocator, server_.renderer);
@@ -167,6 +168,12 @@ void Output::handle_frame() {
 // Render the scene (or hand a single fullscreen buffer straight to the
 // display) and commit.
 void Output::commit() {
+    // A software renderer still drawing the last frame: this one waits its
+    // turn, polled, rather than queue behind it (render_completion.hpp).
+    if (server_.render_completion && !server_.render_completion->drawn()) {
+        render_wait_.arm(2);
+        return;
+    }
     if (readonly_guard_) {
         readonly_guard_->before_commit();
     }
@@ -175,6 +182,9 @@ void Output::commit() {
     wlr_scene_output_commit(scene_output_, nullptr);
     if (output_->commit_seq == seq_before) {
         return; // nothing new to show, or the commit failed
+    }
+    if (server_.render_completion) {
+        server_.render_completion->submitted();
     }
     clock_.commit_took(monotonic_ns() - started);
     flip_since_frame_ = true;

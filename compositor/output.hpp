@@ -54,6 +54,8 @@ class Output {
 
     FrameClock clock_;
     DeadlineTimer deadline_;
+    // A commit waiting for a software renderer to finish the last frame.
+    EventSource render_wait_;
     // The deadline passed while a flip was still pending: commit as soon as
     // it completes.
     bool commit_at_frame_ = false;

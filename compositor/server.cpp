@@ -51,6 +51,7 @@ bool Server::start(std::string &error) {
         error = "no renderer could start: try WLR_RENDERER=pixman";
         return false;
     }
+    render_completion = RenderCompletion::create(renderer);
     allocator = wlr_allocator_autocreate(backend, renderer);
     if (!allocator) {
         error = "no buffer allocator for this backend and renderer: try WLR_RENDERER=pixman";
@@ -294,6 +295,7 @@ Server::~Server() {
     if (allocator) {
         wlr_allocator_destroy(allocator);
     }
+    render_completion.reset();
     if (renderer) {
         wlr_renderer_destroy(renderer);
     }

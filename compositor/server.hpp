@@ -11,6 +11,7 @@
 #include "keybindings.hpp"
 #include "listener.hpp"
 #include "options.hpp"
+#include "render_completion.hpp"
 #include "wlr.hpp"
 
 namespace fencecam {
@@ -45,6 +46,8 @@ class Server {
     wlr_session *session = nullptr;
     wlr_renderer *renderer = nullptr;
     wlr_allocator *allocator = nullptr;
+    // Only with a software GLES2 renderer (render_completion.hpp).
+    std::unique_ptr<RenderCompletion> render_completion;
     wlr_scene *scene = nullptr;
     wlr_output_layout *output_layout = nullptr;
     wlr_scene_output_layout *scene_layout = nullptr;

