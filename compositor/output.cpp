@@ -95,7 +95,7 @@ bool Output::apply_mode() {
 }
 
 void Output::schedule_commit() {
-    if (!output_->enabled || deadline_.armed() || commit_at_frame_) {
+    if (!output_->enabled || deadline_.armed() || commit_at_frame_ || waiting_for_render_) {
         return; // a commit is booked already, and it takes the newest frame
     }
     if (!output_->frame_pending) {
@@ -136,16 +136,17 @@ void Output::handle_deadline() {
 // scene).
 void Output::handle_frame() {
     bool after_flip = std::exchange(flip_since_frame_, false);
-    // While a commit waits for its deadline the display is idle, so each
+    // While a commit waits for its deadline (or for a software renderer to
+    // finish the last frame) the display is idle, so each
     // client commit brings wlroots' idle frame event. Frame callbacks then
     // would let a client draw as fast as it can, not once per vblank, and
     // its frames would pile up unshown: they wait for the booked commit's
     // flip, like the ones already drawn for it.
-    bool booked = !after_flip && deadline_.armed();
+    bool booked = !after_flip && (deadline_.armed() || waiting_for_render_);
     if (commit_at_frame_) {
         commit_at_frame_ = false;
         commit();
-    } else if (deadline_.armed()) {
+    } else if (deadline_.armed() || waiting_for_render_) {
         // The booked commit will take whatever is new.
     } else if (after_flip && clock_.predicts()) {
         // What arrived while the flip was pending waits for the next deadline,
@@ -170,7 +171,8 @@ void Output::handle_frame() {
 void Output::commit() {
     // A software renderer still drawing the last frame: this one waits its
     // turn, polled, rather than queue behind it (render_completion.hpp).
-    if (server_.render_completion && !server_.render_completion->drawn()) {
+    waiting_for_render_ = server_.render_completion && !server_.render_completion->drawn();
+    if (waiting_for_render_) {
         render_wait_.arm(2);
         return;
     }
