@@ -19,7 +19,9 @@ fail() {
 [ $# -gt 0 ] || fail "usage: kernel_splat_check.sh COMMAND..."
 [ -r /proc/lockdep_stats ] ||
 	fail "this kernel has no lockdep: run me on the debug kernel (FENCECAM_VM_DEBUG_KERNEL=1 tools/vm)"
-dmesg | grep -q 'KernelAddressSanitizer initialized' ||
+# Not `dmesg | grep -q`: grep leaves at the first match, dmesg then dies of
+# SIGPIPE, and pipefail calls that a failure.
+grep -q 'KernelAddressSanitizer initialized' <<<"$(dmesg)" ||
 	fail "this kernel has no KASAN: run me on the debug kernel (FENCECAM_VM_DEBUG_KERNEL=1 tools/vm)"
 
 # What a report's first line looks like, for each checker.
