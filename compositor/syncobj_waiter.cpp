@@ -2,6 +2,7 @@
 
 #include <list>
 
+#include <poll.h>
 #include <sys/types.h>
 #include <xf86drm.h>
 
@@ -98,6 +99,9 @@ class SurfaceWaiter {
         // The fences behind the point, unwrapped (see watch_fences), or else
         // a wlroots timeline waiter.
         UniqueFd fences;
+        // The producer's fence had signalled by the merge, which then drops
+        // it, error and all: only the point's chain node can tell.
+        bool merged_after_signal = false;
         EventSource watch;
         WaiterSlot slot;
         bool waiting = false;
@@ -172,6 +176,8 @@ class SurfaceWaiter {
         if (!held->fences) {
             return false;
         }
+        pollfd signalled{held->fences.get(), POLLIN, 0};
+        held->merged_after_signal = poll(&signalled, 1, 0) == 1;
         held->watch =
             EventSource::fd(loop_, held->fences.get(), WL_EVENT_READABLE, [this, held](uint32_t) {
                 if (read_sync_file(held->fences.get()).status != FenceState::Status::pending) {
@@ -191,13 +197,13 @@ class SurfaceWaiter {
     // buffer holds no valid frame. It is withheld, never shown, and
     // replaced by the surface's next good commit (held_commits.hpp).
     void handle_signalled(Held held) {
-        // The point's own chain node is asked too: a fence that signalled
-        // between the check in handle_client_commit and the merge left the
-        // merge a signalled stub, its error dropped, while the node still
-        // holds the producer's fence, error and all.
-        const bool merged_failed =
-            held->fences && read_sync_file(held->fences.get()).status == FenceState::Status::error;
-        const bool failed = merged_failed || acquire_failed(held->timeline, held->point);
+        // A fence that signalled between the check in handle_client_commit
+        // and the merge left the merge a signalled stub, its error dropped,
+        // while the point's chain node still holds the producer's fence.
+        const bool failed =
+            held->fences && !held->merged_after_signal
+                ? read_sync_file(held->fences.get()).status == FenceState::Status::error
+                : acquire_failed(held->timeline, held->point);
         const uint32_t seq = held->seq;
         held_.erase(held);
         // Applies this commit, any withheld ones just before it, and any
