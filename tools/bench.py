@@ -152,7 +152,7 @@ def run_pipeline(harness, name, args, client, renderer, env, seconds, out, loade
                 comp.start_client(*client, log_path=base + "-client.log")
             # GStreamer may first spend a minute building its plugin registry.
             deadline = time.monotonic() + 180
-            while not first_frame_shown(stats):
+            while not first_frame_shown(comp.stats_path):
                 if time.monotonic() > deadline:
                     raise SystemExit(f"tools/bench: {name}: no camera frame on screen within "
                                      f"180 s; see {base}.log")

@@ -109,12 +109,21 @@ class Compositor:
         self.env.pop("WAYLAND_DISPLAY", None)
         self.env.pop("DISPLAY", None)
         self.env.update(env or {})
-        self.args = [fencecam_binary(), "--socket", self.socket, "-V", *args]
-        # The live logs stay in the runtime dir (tmpfs in the VM, where the
-        # checkout is a 9p mount that a concurrent reader may see with holes);
-        # copies go to the requested paths at exit.
+        # The live log stays in the runtime dir (tmpfs in the VM, where the
+        # checkout is a 9p mount that a reader may see with holes, even after
+        # the writer exited); a copy goes to the requested path at exit. In
+        # the VM (the drm backend) so do the stats: `stats_path` is the live
+        # file, to read while fencecam runs.
         self.log_path = os.path.join(self.runtime_dir, "fencecam.log")
         self.copies = [(self.log_path, log_path)] if log_path else []
+        args = list(args)
+        self.stats_path = args[args.index("--stats") + 1] if "--stats" in args[:-1] else None
+        if self.stats_path and backend == "drm":
+            at = args.index("--stats") + 1
+            self.stats_path = os.path.join(self.runtime_dir, "stats.jsonl")
+            self.copies.append((self.stats_path, args[at]))
+            args[at] = self.stats_path
+        self.args = [fencecam_binary(), "--socket", self.socket, "-V", *args]
         self.process = None
         self.clients = []
         self.final_log = None  # the log once fencecam is gone
@@ -145,7 +154,8 @@ class Compositor:
             self.process.wait()
         self.log.close()
         for live, kept in self.copies:
-            shutil.copyfile(live, kept)
+            if os.path.exists(live):
+                shutil.copyfile(live, kept)
         self.final_log = self.log_text()
         shutil.rmtree(self.runtime_dir, ignore_errors=True)
 

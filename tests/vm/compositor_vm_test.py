@@ -403,7 +403,7 @@ class OnVkms(unittest.TestCase):
         def records():
             """Frames presented so far (whole records only: the file is
             being written)."""
-            with open(stats_path) as stats:
+            with open(comp.stats_path) as stats:
                 return sum(1 for line in stats
                            if line.endswith("}\n") and json.loads(line)["present_ns"] is not None)
 
