@@ -2,8 +2,6 @@
 
 #include <cassert>
 
-#include <poll.h>
-
 #include "wlr.hpp"
 
 namespace fencecam {
@@ -68,8 +66,7 @@ void FrameLatcher::queued(unsigned index, UniqueFd fence, int64_t queued_ns) {
     // a signalled stub with no time of its own: the frame was ready by now,
     // however long the event loop takes to get to it. A zero-timeout poll,
     // the readiness the fence watch waits for, is all it costs per frame.
-    pollfd signalled{slot.fence.get(), POLLIN, 0};
-    if (poll(&signalled, 1, 0) == 1) {
+    if (sync_file_signalled(slot.fence.get())) {
         slot.signalled_by_ns = monotonic_ns();
     }
     slot.fence_watch = EventSource::fd(loop_, slot.fence.get(), WL_EVENT_READABLE,

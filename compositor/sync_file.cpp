@@ -1,6 +1,7 @@
 #include "sync_file.hpp"
 
 #include <cstring>
+#include <poll.h>
 #include <sys/ioctl.h>
 
 #include <linux/dma-buf.h>
@@ -44,6 +45,11 @@ FenceState read_sync_file(int sync_file) {
         }
     }
     return state;
+}
+
+bool sync_file_signalled(int sync_file) {
+    pollfd signalled{sync_file, POLLIN, 0};
+    return poll(&signalled, 1, 0) == 1;
 }
 
 std::vector<std::string> sync_file_fence_names(int sync_file) {

@@ -24,6 +24,10 @@ struct FenceState {
 // The state of every fence in a sync_file (the worst one decides).
 FenceState read_sync_file(int sync_file);
 
+// Whether every fence in it has signalled, errors and all: a zero-timeout
+// poll, one system call, where read_sync_file takes two and the details.
+bool sync_file_signalled(int sync_file);
+
 // Who made the fences in a sync_file ("driver:timeline" each), for the log
 // and for telling a real producer fence from a kernel's signalled stub.
 std::vector<std::string> sync_file_fence_names(int sync_file);

@@ -2,7 +2,6 @@
 
 #include <list>
 
-#include <poll.h>
 #include <sys/types.h>
 #include <xf86drm.h>
 
@@ -176,8 +175,7 @@ class SurfaceWaiter {
         if (!held->fences) {
             return false;
         }
-        pollfd signalled{held->fences.get(), POLLIN, 0};
-        held->merged_after_signal = poll(&signalled, 1, 0) == 1;
+        held->merged_after_signal = sync_file_signalled(held->fences.get());
         held->watch =
             EventSource::fd(loop_, held->fences.get(), WL_EVENT_READABLE, [this, held](uint32_t) {
                 if (read_sync_file(held->fences.get()).status != FenceState::Status::pending) {

@@ -69,7 +69,6 @@ import json
 import math
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -141,38 +140,36 @@ def run_pipeline(harness, name, args, client, renderer, env, seconds, out, loade
     """Runs one pipeline; leaves OUT/<slug>.jsonl, .log and returns its window.
     `loaded`: with stress-ng loading every CPU from the first frame shown."""
     base = os.path.join(out, slug(name))
-    with tempfile.TemporaryDirectory() as scratch:
-        # Stats go to tmpfs while written: the checkout is a 9p mount, and a
-        # write per frame there would slow the very loop being measured.
-        stats = os.path.join(scratch, "stats.jsonl")
-        with harness.Compositor("--mode", MODE, "--stats", stats, "--completion-stamps", *args,
-                                backend="drm", renderer=renderer, env=env,
-                                log_path=base + ".log") as comp:
-            if client:
-                comp.start_client(*client, log_path=base + "-client.log")
-            # GStreamer may first spend a minute building its plugin registry.
-            deadline = time.monotonic() + 180
-            while not first_frame_shown(comp.stats_path):
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"tools/bench: {name}: no camera frame on screen within "
-                                     f"180 s; see {base}.log")
-                time.sleep(0.5)
-            load = None
-            if loaded:
-                # Default priority, as the client's: the load competes with it.
-                load = subprocess.Popen(["stress-ng", "--cpu", str(os.cpu_count()), "--quiet"])
-            time.sleep(WARMUP_S)
-            window = {"start_ns": time.monotonic_ns(), "cpu_start_s": cpu_seconds(comp.process.pid)}
-            time.sleep(seconds)
-            window.update(end_ns=time.monotonic_ns(), cpu_end_s=cpu_seconds(comp.process.pid))
-            if load:
-                load.terminate()
-                load.wait()
-            try:
-                window["exit_status"] = comp.terminate()
-            except subprocess.TimeoutExpired:
-                window["exit_status"] = "no exit within 20 s of SIGTERM"
-        shutil.copyfile(stats, base + ".jsonl")
+    # The harness keeps the stats on the guest's tmpfs while written (a write
+    # per frame to the 9p checkout would slow the very loop being measured)
+    # and copies them to OUT at exit.
+    with harness.Compositor("--mode", MODE, "--stats", base + ".jsonl", "--completion-stamps",
+                            *args, backend="drm", renderer=renderer, env=env,
+                            log_path=base + ".log") as comp:
+        if client:
+            comp.start_client(*client, log_path=base + "-client.log")
+        # GStreamer may first spend a minute building its plugin registry.
+        deadline = time.monotonic() + 180
+        while not first_frame_shown(comp.stats_path):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"tools/bench: {name}: no camera frame on screen within "
+                                 f"180 s; see {base}.log")
+            time.sleep(0.5)
+        load = None
+        if loaded:
+            # Default priority, as the client's: the load competes with it.
+            load = subprocess.Popen(["stress-ng", "--cpu", str(os.cpu_count()), "--quiet"])
+        time.sleep(WARMUP_S)
+        window = {"start_ns": time.monotonic_ns(), "cpu_start_s": cpu_seconds(comp.process.pid)}
+        time.sleep(seconds)
+        window.update(end_ns=time.monotonic_ns(), cpu_end_s=cpu_seconds(comp.process.pid))
+        if load:
+            load.terminate()
+            load.wait()
+        try:
+            window["exit_status"] = comp.terminate()
+        except subprocess.TimeoutExpired:
+            window["exit_status"] = "no exit within 20 s of SIGTERM"
     return window
 
 
