@@ -9,7 +9,6 @@
 
 #include "camera_lookup.hpp"
 #include "camera_mode_choice.hpp"
-#include "completion_stamp.hpp"
 #include "dmabuf_buffer.hpp"
 #include "monotonic_clock.hpp"
 #include "output.hpp"
@@ -491,7 +490,7 @@ void CameraSource::latch(unsigned slot, const FrameTimes &times) {
         sequence.latched = times.sequence; // numbered when DQBUF returns it
     }
     if (server_.options().completion_stamps) {
-        record.stamp_ns = read_completion_stamp(buffers_[slot]->base()).value_or(-1);
+        record.stamp_ns = stamps_.read(buffers_[slot]->base()).value_or(-1);
     }
     presents_.latched(record);
 

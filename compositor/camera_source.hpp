@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "completion_stamp.hpp"
 #include "event_source.hpp"
 #include "frame_latcher.hpp"
 #include "frame_stats.hpp"
@@ -102,6 +103,7 @@ class CameraSource {
     ScanoutReport scanout_{"camera"};
     FrameStats &stats_;
     PresentTracker presents_;
+    CompletionStamps stamps_; // under --completion-stamps
     // A slot's latch and its DQBUF, matched whichever comes first, so that
     // its record carries the driver's frame counter: in fence mode a frame is
     // latched before DQBUF returns it, in dqbuf mode after.

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "client_name.hpp"
-#include "completion_stamp.hpp"
 #include "dmabuf_cpu_copy.hpp"
 #include "monotonic_clock.hpp"
 
@@ -94,7 +93,7 @@ void ClientFrames::handle_commit(Surface &watched) {
     record.ready_from = "commit";
     record.latched_ns = monotonic_ns();
     if (completion_stamps_) {
-        record.stamp_ns = read_completion_stamp(buffer).value_or(-1);
+        record.stamp_ns = stamps_.read(buffer).value_or(-1);
     }
     watched.presents.latched(record);
 }

@@ -18,6 +18,7 @@
 #include <list>
 #include <string>
 
+#include "completion_stamp.hpp"
 #include "frame_stats.hpp"
 #include "listener.hpp"
 #include "present_tracker.hpp"
@@ -67,6 +68,7 @@ class ClientFrames {
 
     FrameStats &stats_;
     bool completion_stamps_;
+    CompletionStamps stamps_;
     std::list<Surface> surfaces_;
 };
 

@@ -11,6 +11,7 @@
 #include "camera_description.hpp"
 #include "options.hpp"
 #include "primary_client.hpp"
+#include "realtime_scheduling.hpp"
 #include "server.hpp"
 
 namespace {
@@ -48,6 +49,18 @@ int main(int argc, char **argv) {
     std::unique_ptr<Server> server = Server::create(options, error);
     if (!server) {
         return fail(error);
+    }
+    // Only this thread: the renderer's threads and COMMAND stay at normal
+    // priority (realtime_scheduling.hpp).
+    if (options.realtime) {
+        if (const std::string why = raise_to_realtime(); why.empty()) {
+            wlr_log(WLR_INFO, "Compositor thread at SCHED_RR: CPU load does not delay frames");
+        } else {
+            std::fprintf(stderr,
+                         "fencecam: the compositor stays at normal priority, so CPU load can "
+                         "delay frames: %s\n",
+                         why.c_str());
+        }
     }
     setenv("WAYLAND_DISPLAY", server->socket_name().c_str(), 1);
     std::fprintf(stderr, "fencecam: running on WAYLAND_DISPLAY=%s\n",

@@ -82,6 +82,8 @@ std::string usage() {
            "  --hud             start with the HUD (latency numbers and graph) shown\n"
            "  --no-quit-key     Ctrl+Alt+BackSpace does not quit (kiosks)\n"
            "  --keep-running    stay up when COMMAND exits\n"
+           "  --no-realtime     keep the compositor at normal priority (default: SCHED_RR\n"
+           "                    where allowed, so CPU load does not delay frames)\n"
            "  --socket NAME     Wayland socket name (default: the first free wayland-N)\n"
            "  -V, --verbose     log wlroots information messages\n"
            "  -d, --debug       log wlroots debug messages\n"
@@ -115,6 +117,7 @@ enum LongOnly : int {
     opt_hud,
     opt_no_quit_key,
     opt_keep_running,
+    opt_no_realtime,
     opt_socket,
 };
 
@@ -133,6 +136,7 @@ constexpr option long_options[] = {
     {"hud", no_argument, nullptr, opt_hud},
     {"no-quit-key", no_argument, nullptr, opt_no_quit_key},
     {"keep-running", no_argument, nullptr, opt_keep_running},
+    {"no-realtime", no_argument, nullptr, opt_no_realtime},
     {"socket", required_argument, nullptr, opt_socket},
     {"verbose", no_argument, nullptr, 'V'},
     {"debug", no_argument, nullptr, 'd'},
@@ -236,6 +240,9 @@ ParseResult parse_options(std::span<const char *const> args) {
             break;
         case opt_keep_running:
             options.keep_running = true;
+            break;
+        case opt_no_realtime:
+            options.realtime = false;
             break;
         case opt_sync:
             if (auto sync = parse_sync(optarg)) {

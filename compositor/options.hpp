@@ -54,6 +54,9 @@ struct Options {
     // fencecam ends when COMMAND does, with its exit status, unless
     // --keep-running: then it stays up for other clients.
     bool keep_running = false;
+    // The compositor's thread runs at a real-time priority where it may
+    // (realtime_scheduling.hpp) unless --no-realtime.
+    bool realtime = true;
 };
 
 struct ParseResult {

@@ -134,6 +134,11 @@ TEST(Options, QuitKeyAndKeepRunning) {
               "--keep-running needs a COMMAND: it says what to do when COMMAND exits");
 }
 
+TEST(Options, RealtimeUnlessTurnedOff) {
+    EXPECT_TRUE(parse({}).options.realtime);
+    EXPECT_FALSE(parse({"--no-realtime"}).options.realtime);
+}
+
 TEST(Options, HelpNamesTheKeysAndOptions) {
     const std::string text = fencecam::usage();
     for (const char *expected :
