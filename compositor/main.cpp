@@ -50,18 +50,6 @@ int main(int argc, char **argv) {
     if (!server) {
         return fail(error);
     }
-    // Only this thread: the renderer's threads and COMMAND stay at normal
-    // priority (realtime_scheduling.hpp).
-    if (options.realtime) {
-        if (const std::string why = raise_to_realtime(); why.empty()) {
-            wlr_log(WLR_INFO, "Compositor thread at SCHED_RR: CPU load does not delay frames");
-        } else {
-            std::fprintf(stderr,
-                         "fencecam: the compositor stays at normal priority, so CPU load can "
-                         "delay frames: %s\n",
-                         why.c_str());
-        }
-    }
     setenv("WAYLAND_DISPLAY", server->socket_name().c_str(), 1);
     std::fprintf(stderr, "fencecam: running on WAYLAND_DISPLAY=%s\n",
                  server->socket_name().c_str());
@@ -89,6 +77,18 @@ int main(int argc, char **argv) {
         }
     }
 
+    // After COMMAND started: it would inherit the THP opt-out
+    // (realtime_scheduling.hpp).
+    if (options.realtime) {
+        if (const std::string why = raise_to_realtime(); why.empty()) {
+            wlr_log(WLR_INFO, "Compositor thread at SCHED_RR: CPU load does not delay frames");
+        } else {
+            std::fprintf(stderr,
+                         "fencecam: the compositor stays at normal priority, so CPU load can "
+                         "delay frames: %s\n",
+                         why.c_str());
+        }
+    }
     server->run();
     std::fprintf(stderr, "fencecam: exiting\n");
     // The session's clients go with the display, COMMAND with them if it

@@ -3,10 +3,13 @@
 #include <cerrno>
 #include <cstring>
 #include <sched.h>
+#include <sys/prctl.h>
 
 namespace fencecam {
 
 std::string raise_to_realtime() {
+    // Only fails on kernels older than 3.15, where there is nothing to do.
+    prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
     sched_param param{};
     // The lowest real-time priority is enough to run before every normal
     // task, and stays below the kernel's threaded interrupt handlers (50).
