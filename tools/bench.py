@@ -257,6 +257,9 @@ def measure(path, window):
     # A client's record is queued when it committed the frame.
     commits = [f for f in frames if f["mode"] not in ("fence", "dqbuf")]
     latency = [(f["present_ns"] - f["stamp_ns"]) / 1e6 for f in shown]
+    # The part before the compositor has the frame: where a client that
+    # commits after DQBUF pays for its own scheduling.
+    to_latch = [(f["latched_ns"] - f["stamp_ns"]) / 1e6 for f in shown]
     seconds = (window["end_ns"] - window["start_ns"]) / 1e9
     cpu_ms = (window["cpu_end_s"] - window["cpu_start_s"]) * 1e3
     result = {
@@ -271,7 +274,8 @@ def measure(path, window):
     }
     if latency:
         result.update(mean=statistics.fmean(latency), p50=nearest_rank(latency, 50),
-                      p99=nearest_rank(latency, 99))
+                      p99=nearest_rank(latency, 99), latch_mean=statistics.fmean(to_latch),
+                      latch_p99=nearest_rank(to_latch, 99))
     fence = [(f["ready_ns"] - f["stamp_ns"]) / 1e6 for f in frames if f["mode"] == "fence"]
     if fence:
         result["fence_minus_stamp"] = {"min": min(fence), "p50": nearest_rank(fence, 50),
@@ -295,7 +299,7 @@ def report(out):
     print(f"completion (vivid's stamp) to page flip, vkms {MODE}, vivid XR24 "
           f"{WIDTH}x{HEIGHT}, {span} after {WARMUP_S} s warm-up")
     header = (f"{'pipeline':<38} {'shown':>5} {'fps':>5} {'ahead':>5} {'0-copy':>6} {'mean':>7} "
-              f"{'p50':>7} {'p99':>7} {'/GStr':>6} {'CPU/frame':>9}")
+              f"{'p50':>7} {'p99':>7} {'latch':>6} {'/GStr':>6} {'CPU/frame':>9}")
     print(header)
     print("-" * len(header))
     problems = []
@@ -307,12 +311,13 @@ def report(out):
         ratio = f"{r['mean'] / gst:.2f}" if gst else "-"
         ahead = "-" if r["ahead"] is None else f"{r['ahead']:.0%}"
         print(f"{name:<38} {r['presented']:>5} {r['fps']:>5.1f} {ahead:>5} {r['zero_copy']:>6.0%} "
-              f"{r['mean']:>7.2f} {r['p50']:>7.2f} {r['p99']:>7.2f} {ratio:>6} "
+              f"{r['mean']:>7.2f} {r['p50']:>7.2f} {r['p99']:>7.2f} {r['latch_mean']:>6.2f} {ratio:>6} "
               f"{r['cpu_ms_per_frame']:>7.2f}ms")
         if r["exit_status"] != 0:
             problems.append(f"{name}: fencecam ended badly: {r['exit_status']}")
     print("latency in ms; ahead: share of the frames committed before their completion stamp; "
-          "/GStr: mean over GStreamer's mean; CPU: fencecam's, all threads")
+          "latch: mean completion to latch; /GStr: mean over GStreamer's mean; "
+          "CPU: fencecam's, all threads")
 
     fence = results.get("fencecam fence", {})
     agreement = fence.get("fence_minus_stamp")
@@ -351,6 +356,11 @@ def report_load(results):
         return
     print("mean rise under load: " + ", ".join(f"{name} {value:+.2f} ms"
                                                for name, value in rise.items()))
+    for name in rise:
+        unloaded, loaded = results[name], results[name + LOADED]
+        print(f"under load, {name}: shown {unloaded['presented']} -> {loaded['presented']}, "
+              f"completion to latch p99 {unloaded['latch_p99']:.2f} -> "
+              f"{loaded['latch_p99']:.2f} ms")
     after = rise.get(AFTER_DQBUF_CLIENT)
     for name in AHEAD_CLIENTS:
         if name in rise and after is not None:

@@ -27,6 +27,23 @@ WHITE = (255, 255, 255)
 MISSING_CAMERA = "/dev/fencecam-test-no-such-camera"
 
 
+SCHED_RESET_ON_FORK = 0x40000000
+
+
+def scheduling(pid):
+    """(policy, whether SCHED_RESET_ON_FORK is set) of the thread `pid`."""
+    policy = os.sched_getscheduler(pid)
+    return policy & ~SCHED_RESET_ON_FORK, bool(policy & SCHED_RESET_ON_FORK)
+
+
+def thp_enabled(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("THP_enabled:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no THP_enabled in /proc/{pid}/status")
+
+
 def fills(image, x0, y0, x1, y1):
     """weston-simple-shm exactly in [x0, x1) x [y0, y1): its white frame in
     the box's four corners, its rings (many colours) in the middle."""
@@ -290,6 +307,35 @@ class Headless(unittest.TestCase):
         with open(out) as status:
             blocked = int(status.read().split()[1], 16)
         self.assertEqual(blocked, 0, f"the client starts with signals blocked: {blocked:#x}")
+
+    def test_compositor_thread_is_realtime_and_command_is_not(self):
+        """fencecam's thread runs SCHED_RR and its process outside transparent
+        huge pages, so that CPU load and khugepaged do not delay frames; the
+        client it starts keeps a normal priority and huge pages.
+        --no-realtime leaves fencecam as it was started."""
+        pid_file = os.path.join(OUT_DIR, f"realtime-command-{os.getpid()}.pid")
+        with harness.Compositor("--no-camera", "--", "sh", "-c",
+                                f"echo $$ > {pid_file}.part && mv {pid_file}.part {pid_file} "
+                                "&& exec sleep 600") as comp:
+            comp.wait_for_log("running on WAYLAND_DISPLAY", timeout=30)
+            deadline = time.monotonic() + 20
+            while not os.path.exists(pid_file) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            with open(pid_file) as f:
+                command = int(f.read())
+            os.remove(pid_file)
+            # The opt-outs come after COMMAND started, before the event loop.
+            comp.wait_for_log("Compositor thread at SCHED_RR", timeout=30)
+            self.assertEqual(scheduling(comp.process.pid), (os.SCHED_RR, True))
+            self.assertEqual(thp_enabled(comp.process.pid), 0)
+            self.assertEqual(scheduling(command), (os.SCHED_OTHER, False))
+            self.assertEqual(thp_enabled(command), 1)
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
+        with harness.Compositor("--no-camera", "--no-realtime") as comp:
+            comp.wait_for_log("running on WAYLAND_DISPLAY", timeout=30)
+            self.assertEqual(scheduling(comp.process.pid), (os.SCHED_OTHER, False))
+            self.assertEqual(thp_enabled(comp.process.pid), 1)
+            self.assertEqual(comp.terminate(), 0, comp.log_text())
 
     def test_command_exit_status_becomes_fencecam_s(self):
         """fencecam -- COMMAND ends when COMMAND does, with its exit status
