@@ -12,6 +12,13 @@
 //
 // It fails, never skips, when vivid or the patched kernel is missing: the VM
 // harness promised both.
+//
+// Another camera: FENCECAM_SELFTEST_CAMERA names its node, and
+// FENCECAM_SELFTEST_STALL_PID_FILE the file holding the pid of the process
+// that feeds it (the VM's UVC gadget feeder), which stops sending frames on
+// SIGUSR1 and sends them again on SIGUSR2: that is how the camera stalls,
+// where vivid drops every frame. Only the tests that need no vivid control
+// can run on it (meson.build picks them).
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -29,6 +36,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -179,6 +187,38 @@ UniqueFd open_vivid_capture(uint32_t capability = V4L2_CAP_VIDEO_CAPTURE) {
     return UniqueFd();
 }
 
+// The camera under test: FENCECAM_SELFTEST_CAMERA, else vivid's first
+// capture node. A camera unplugged and plugged again may come back under a
+// new node: the variable then names a stable path (/dev/v4l/by-id).
+UniqueFd open_capture() {
+    if (const char *camera = getenv("FENCECAM_SELFTEST_CAMERA")) {
+        for (int attempt = 0; attempt < 50; ++attempt) {
+            if (UniqueFd fd(open(camera, O_RDWR | O_CLOEXEC)); fd) {
+                return fd;
+            }
+            std::this_thread::sleep_for(100ms);
+        }
+        return UniqueFd();
+    }
+    return open_vivid_capture();
+}
+
+// The process that feeds FENCECAM_SELFTEST_CAMERA, if one is named.
+std::optional<pid_t> feeder_pid() {
+    const char *path = getenv("FENCECAM_SELFTEST_STALL_PID_FILE");
+    if (!path) {
+        return std::nullopt;
+    }
+    FILE *file = fopen(path, "re");
+    if (!file) {
+        return std::nullopt;
+    }
+    long pid = 0;
+    const bool read = fscanf(file, "%ld", &pid) == 1;
+    fclose(file);
+    return read && pid > 0 ? std::optional<pid_t>(pid_t(pid)) : std::nullopt;
+}
+
 // vivid's controls are found by name: their ids are private to the driver.
 std::optional<uint32_t> find_control(int fd, const std::string &name) {
     v4l2_query_ext_ctrl q{};
@@ -197,15 +237,23 @@ std::optional<uint32_t> find_control(int fd, const std::string &name) {
 class ReleaseFenceTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        dev_ = open_vivid_capture();
-        ASSERT_TRUE(dev_) << "no vivid video capture node: load vivid (release_fences=1)";
-        error_ctrl_ = find_control(dev_.get(), "Inject V4L2_BUF_FLAG_ERROR");
-        drop_ctrl_ = find_control(dev_.get(), "Percentage of Dropped Buffers");
-        streamon_error_ctrl_ = find_control(dev_.get(), "Inject VIDIOC_STREAMON Error");
-        disconnect_ctrl_ = find_control(dev_.get(), "Disconnect");
-        ASSERT_TRUE(error_ctrl_ && drop_ctrl_ && streamon_error_ctrl_ && disconnect_ctrl_)
-            << "vivid has no error injection controls (loaded with no_error_inj=1?)";
-        ASSERT_TRUE(set_control(*drop_ctrl_, 0));
+        if (getenv("FENCECAM_SELFTEST_CAMERA")) {
+            dev_ = open_capture();
+            ASSERT_TRUE(dev_) << "cannot open FENCECAM_SELFTEST_CAMERA: " << strerror(errno);
+            feeder_ = feeder_pid();
+            ASSERT_TRUE(feeder_) << "FENCECAM_SELFTEST_STALL_PID_FILE names no process: "
+                                    "without it the camera cannot be stalled";
+        } else {
+            dev_ = open_vivid_capture();
+            ASSERT_TRUE(dev_) << "no vivid video capture node: load vivid (release_fences=1)";
+            error_ctrl_ = find_control(dev_.get(), "Inject V4L2_BUF_FLAG_ERROR");
+            drop_ctrl_ = find_control(dev_.get(), "Percentage of Dropped Buffers");
+            streamon_error_ctrl_ = find_control(dev_.get(), "Inject VIDIOC_STREAMON Error");
+            disconnect_ctrl_ = find_control(dev_.get(), "Disconnect");
+            ASSERT_TRUE(error_ctrl_ && drop_ctrl_ && streamon_error_ctrl_ && disconnect_ctrl_)
+                << "vivid has no error injection controls (loaded with no_error_inj=1?)";
+        }
+        ASSERT_TRUE(stall(false));
         v4l2_format fmt{};
         fmt.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
         ASSERT_EQ(xioctl(dev_.get(), VIDIOC_G_FMT, &fmt), 0) << strerror(errno);
@@ -213,10 +261,10 @@ class ReleaseFenceTest : public ::testing::Test {
     }
 
     void TearDown() override {
+        stall(false);
         if (!dev_) {
             return;
         }
-        set_control(*drop_ctrl_, 0);
         streamoff();
         dmabufs_.clear();
         reqbufs(memory_, 0, 0);
@@ -293,6 +341,17 @@ class ReleaseFenceTest : public ::testing::Test {
     bool set_control(uint32_t id, int32_t value) {
         v4l2_control ctrl{id, value};
         return xioctl(dev_.get(), VIDIOC_S_CTRL, &ctrl) == 0;
+    }
+
+    // A camera that delivers nothing while stalled: its queued buffers stay
+    // with the driver, their fences pending. vivid drops every frame; another
+    // camera's feeder stops sending them. (Stopping the feeder outright would
+    // also leave the host's STREAMON unanswered.)
+    bool stall(bool stalled) {
+        if (feeder_) {
+            return kill(*feeder_, stalled ? SIGUSR1 : SIGUSR2) == 0;
+        }
+        return drop_ctrl_ && set_control(*drop_ctrl_, stalled ? 100 : 0);
     }
 
     // QBUF, then take the buffer's fence at once, as fencecam does.
@@ -396,7 +455,7 @@ class ReleaseFenceTest : public ::testing::Test {
     // out-fence: the fences stay pending until frames flow again.
     std::vector<UniqueFd> stall_with_out_fences() {
         std::vector<UniqueFd> out;
-        EXPECT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
+        EXPECT_TRUE(stall(true)) << strerror(errno);
         EXPECT_EQ(streamon(), 0) << strerror(errno);
         for (unsigned i = 0; i < kBuffers; ++i) {
             out.push_back(qbuf_out_fence(i));
@@ -444,6 +503,7 @@ class ReleaseFenceTest : public ::testing::Test {
     std::optional<uint32_t> drop_ctrl_;
     std::optional<uint32_t> streamon_error_ctrl_;
     std::optional<uint32_t> disconnect_ctrl_;
+    std::optional<pid_t> feeder_; // another camera's feeder, told to stall it
 };
 
 // The capability is reported, the opt-in is kept for MMAP and DMABUF and
@@ -504,7 +564,7 @@ TEST_F(ReleaseFenceTest, ImportedDmabufsCarryTheFence) {
 // QBUF, and a read-only one, carry the pending fence too.
 TEST_F(ReleaseFenceTest, ExportsAfterQbufAndReadOnlyShareTheFence) {
     allocate_mmap(true);
-    ASSERT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
+    ASSERT_TRUE(stall(true)) << strerror(errno);
     auto fences = queue_all_and_stream();
     UniqueFd late = expbuf(0, O_RDWR);
     UniqueFd read_only = expbuf(1, O_RDONLY);
@@ -543,7 +603,7 @@ TEST_F(ReleaseFenceTest, ErrorFrameSignalsEio) {
 // the driver's back) until STREAMOFF returns the buffers, with an error.
 TEST_F(ReleaseFenceTest, DroppedFramesKeepFencesPendingUntilStreamoff) {
     allocate_mmap(true);
-    ASSERT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
+    ASSERT_TRUE(stall(true)) << strerror(errno);
     auto fences = queue_all_and_stream();
     std::this_thread::sleep_for(2500ms);
     for (unsigned i = 0; i < kBuffers; ++i) {
@@ -559,7 +619,7 @@ TEST_F(ReleaseFenceTest, DroppedFramesKeepFencesPendingUntilStreamoff) {
 // dma-bufs outlive the buffers.
 TEST_F(ReleaseFenceTest, ReqbufsZeroNeverStrandsAFence) {
     allocate_mmap(true);
-    ASSERT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
+    ASSERT_TRUE(stall(true)) << strerror(errno);
     auto fences = queue_all_and_stream();
     auto refused = reqbufs(V4L2_MEMORY_MMAP, 0, 0);
     int error = errno;
@@ -583,20 +643,20 @@ TEST_F(ReleaseFenceTest, ReqbufsZeroNeverStrandsAFence) {
 // Closing the device with buffers in the driver signals their fences.
 TEST_F(ReleaseFenceTest, CloseSignalsPendingFences) {
     allocate_mmap(true);
-    ASSERT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
+    ASSERT_TRUE(stall(true)) << strerror(errno);
     auto fences = queue_all_and_stream();
     dev_.reset();
     expect_all_failed(fences, "close()");
-    dev_ = open_vivid_capture();
+    dev_ = open_capture();
     ASSERT_TRUE(dev_);
-    ASSERT_TRUE(set_control(*drop_ctrl_, 0));
+    ASSERT_TRUE(stall(false));
 }
 
 // A start_streaming that fails gets the buffers back unprocessed: STREAMON
 // fails, and no fence was ever published; a second STREAMON arms them.
 TEST_F(ReleaseFenceTest, FailedStartStreamingPublishesNoFence) {
     allocate_mmap(true);
-    ASSERT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
+    ASSERT_TRUE(stall(true)) << strerror(errno);
     for (unsigned i = 0; i < kBuffers; ++i) {
         ASSERT_TRUE(qbuf(i));
     }
@@ -619,7 +679,7 @@ TEST_F(ReleaseFenceTest, FailedStartStreamingPublishesNoFence) {
 TEST_F(ReleaseFenceTest, OutFenceFromQbufIsTheReleaseFence) {
     allocate_mmap(true);
     // No frame completes while the first fences are taken and compared.
-    ASSERT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
+    ASSERT_TRUE(stall(true)) << strerror(errno);
     ASSERT_EQ(streamon(), 0) << strerror(errno);
     std::vector<UniqueFd> out(kBuffers);
     std::vector<UniqueFd> exported(kBuffers);
@@ -630,7 +690,7 @@ TEST_F(ReleaseFenceTest, OutFenceFromQbufIsTheReleaseFence) {
         EXPECT_EQ(fence_state(out[i].get()).status, 0) << "buffer " << i;
         EXPECT_EQ(merged_fence_count(out[i].get(), exported[i].get()), 1u) << "buffer " << i;
     }
-    ASSERT_TRUE(set_control(*drop_ctrl_, 0)) << strerror(errno);
+    ASSERT_TRUE(stall(false)) << strerror(errno);
     for (int round = 0; round < 8; ++round) {
         auto buf = dqbuf();
         ASSERT_TRUE(buf);
@@ -690,7 +750,7 @@ TEST_F(ReleaseFenceTest, OutFenceRefusedWithoutOptIn) {
 // would wait for a STREAMON that may never come. STREAMON attaches it.
 TEST_F(ReleaseFenceTest, OutFenceNotGivenBeforeStreamon) {
     allocate_mmap(true);
-    ASSERT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
+    ASSERT_TRUE(stall(true)) << strerror(errno);
     const int fds = open_fd_count();
     for (unsigned i = 0; i < kBuffers; ++i) {
         auto buf = qbuf_asking_out_fence(i);
@@ -716,7 +776,7 @@ TEST_F(ReleaseFenceTest, OutFenceNotGivenBeforeStreamon) {
 // the reservation objects were locked.
 TEST_F(ReleaseFenceTest, OutFenceFailuresLeakNothing) {
     allocate_mmap(true);
-    ASSERT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
+    ASSERT_TRUE(stall(true)) << strerror(errno);
     ASSERT_EQ(streamon(), 0) << strerror(errno);
     const int fds = open_fd_count();
 
@@ -772,7 +832,7 @@ TEST_F(ReleaseFenceTest, DqbufAfterABoundedWaitTimedOut) {
     for (unsigned i = 0; i < kBuffers; ++i) {
         EXPECT_EQ(fence_state(out[i].get()).status, 0) << "buffer " << i;
     }
-    ASSERT_TRUE(set_control(*drop_ctrl_, 0)) << strerror(errno);
+    ASSERT_TRUE(stall(false)) << strerror(errno);
     for (unsigned n = 0; n < kBuffers; ++n) {
         auto buf = dqbuf();
         ASSERT_TRUE(buf);
@@ -790,7 +850,7 @@ TEST_F(ReleaseFenceTest, DqbufAfterABoundedWaitTimedOut) {
 // node again once the old one is closed.
 TEST_F(ReleaseFenceTest, UnplugSignalsPendingFences) {
     allocate_mmap(true);
-    ASSERT_TRUE(set_control(*drop_ctrl_, 100)) << strerror(errno);
+    ASSERT_TRUE(stall(true)) << strerror(errno);
     auto fences = queue_all_and_stream();
     for (unsigned i = 0; i < kBuffers; ++i) {
         EXPECT_EQ(fence_state(fences[i].get()).status, 0) << "buffer " << i;
@@ -807,7 +867,7 @@ TEST_F(ReleaseFenceTest, UnplugSignalsPendingFences) {
     expect_all_failed(fences, "unplug and close()");
     dev_ = open_vivid_capture();
     ASSERT_TRUE(dev_) << "vivid did not come back after the unplug";
-    ASSERT_TRUE(set_control(*drop_ctrl_, 0));
+    ASSERT_TRUE(stall(false));
 }
 
 // A multi-planar queue (vivid's multi-planar instance, NV12M: luma and chroma

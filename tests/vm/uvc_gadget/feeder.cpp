@@ -16,7 +16,9 @@
 // formats and frames are read from there. Subscribing to the events pulls
 // the gadget up; then the program attaches it to this machine's USB host
 // side (usbip_loopback.hpp). It runs until the node goes away (the gadget is
-// unbound from its UDC) or SIGTERM.
+// unbound from its UDC) or SIGTERM. SIGUSR1 stalls the camera as a sensor
+// without input does: no more frames, while the host's requests are still
+// answered; SIGUSR2 lets frames flow again.
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -48,6 +50,8 @@ namespace fencecam::uvc_gadget {
 namespace {
 
 namespace fs = std::filesystem;
+
+volatile sig_atomic_t stalled = 0; // SIGUSR1 sets it, SIGUSR2 clears it
 
 struct Frame {
     int index = 0; // bFrameIndex
@@ -424,7 +428,7 @@ class Feeder {
     // rate), the tick is skipped and the frame number still advances.
     void send_frame() {
         uint32_t number = frame_++;
-        if (!streaming_ || free_.empty()) {
+        if (!streaming_ || free_.empty() || stalled) {
             return;
         }
         unsigned index = free_.front();
@@ -517,6 +521,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     std::signal(SIGTERM, [](int) { stop_requested = 1; });
+    std::signal(SIGUSR1, [](int) { stalled = 1; });
+    std::signal(SIGUSR2, [](int) { stalled = 0; });
     std::fprintf(stderr, "uvc-feeder: %s plugged in through vhci-hcd\n", node.c_str());
     return feeder.run(stop_requested);
 }
