@@ -120,7 +120,8 @@ class Uvc(unittest.TestCase):
             self.check_pattern_moves(comp, name)
             self.assertEqual(comp.terminate(timeout=60), 0, comp.log_text())
             log = comp.log_text()
-        self.assertIn("camera on Virtual-1: composited", log)
+        # vkms numbers its connector Virtual-N, not always 1 (seen: 2).
+        self.assertRegex(log, r"camera on Virtual-\d+: composited")
         summary = harness.camera_summary(log)
         print(f"\nuvc {mode}: {summary}", file=sys.stderr)
         self.assertGreater(summary["latched"], 5, summary)
