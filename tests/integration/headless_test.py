@@ -27,6 +27,23 @@ WHITE = (255, 255, 255)
 MISSING_CAMERA = "/dev/fencecam-test-no-such-camera"
 
 
+def sleeping_command(pid_file):
+    """A COMMAND that writes its pid to `pid_file` and sleeps."""
+    return ["sh", "-c",
+            f"echo $$ > {pid_file}.part && mv {pid_file}.part {pid_file} && exec sleep 600"]
+
+
+def read_pid(pid_file):
+    """The pid sleeping_command wrote, once it has; the file is removed."""
+    deadline = time.monotonic() + 20
+    while not os.path.exists(pid_file) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with open(pid_file) as f:
+        pid = int(f.read())
+    os.remove(pid_file)
+    return pid
+
+
 SCHED_RESET_ON_FORK = 0x40000000
 
 
@@ -314,16 +331,8 @@ class Headless(unittest.TestCase):
         client it starts keeps a normal priority and huge pages.
         --no-realtime leaves fencecam as it was started."""
         pid_file = os.path.join(OUT_DIR, f"realtime-command-{os.getpid()}.pid")
-        with harness.Compositor("--no-camera", "--", "sh", "-c",
-                                f"echo $$ > {pid_file}.part && mv {pid_file}.part {pid_file} "
-                                "&& exec sleep 600") as comp:
-            comp.wait_for_log("running on WAYLAND_DISPLAY", timeout=30)
-            deadline = time.monotonic() + 20
-            while not os.path.exists(pid_file) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            with open(pid_file) as f:
-                command = int(f.read())
-            os.remove(pid_file)
+        with harness.Compositor("--no-camera", "--", *sleeping_command(pid_file)) as comp:
+            command = read_pid(pid_file)
             # The opt-outs come after COMMAND started, before the event loop.
             comp.wait_for_log("Compositor thread at SCHED_RR", timeout=30)
             self.assertEqual(scheduling(comp.process.pid), (os.SCHED_RR, True))
@@ -361,15 +370,8 @@ class Headless(unittest.TestCase):
     def test_command_does_not_outlive_fencecam(self):
         """Stopped with SIGTERM, fencecam exits 0 and takes COMMAND with it."""
         pid_file = os.path.join(OUT_DIR, f"command-{os.getpid()}.pid")
-        with harness.Compositor("--no-camera", "--", "sh", "-c",
-                                f"echo $$ > {pid_file}.part && mv {pid_file}.part {pid_file} "
-                                "&& exec sleep 600") as comp:
-            deadline = time.monotonic() + 20
-            while not os.path.exists(pid_file) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            with open(pid_file) as f:
-                pid = int(f.read())
-            os.remove(pid_file)
+        with harness.Compositor("--no-camera", "--", *sleeping_command(pid_file)) as comp:
+            pid = read_pid(pid_file)
             self.assertEqual(comp.terminate(), 0, comp.log_text())
         self.assertFalse(os.path.exists(f"/proc/{pid}"), "COMMAND outlived fencecam")
 
