@@ -32,11 +32,6 @@ class CompletionStamps {
 
   private:
     struct Mapping {
-        Mapping(void *address, size_t size)
-            : address(address)
-            , size(size) {}
-        Mapping(const Mapping &) = delete;
-        Mapping &operator=(const Mapping &) = delete;
         ~Mapping();
         void *address;
         size_t size;
