@@ -35,6 +35,7 @@ FEEDER_PID = "/run/fencecam/uvc-feeder.pid"  # tools/vm-guest/uvc-gadget writes 
 CLIENT_SUMMARY = re.compile(r"fencecam-camera: (\d+) frames presented \((\d+) zero-copy\), "
                             r"(\d+) discarded")
 CLIENT_FRAMES = 60
+CLIENT_BUFFERS = re.compile(r"fencecam-camera: .*, (\d+) buffers\n")
 
 
 def uvc():
@@ -260,10 +261,17 @@ class Uvc(unittest.TestCase):
             self.assertIsNotNone(summary, "no summary line:\n" + result.stdout)
             # YUYV is composited, by llvmpipe under emulation: a few frames a
             # second reach the screen, the rest are replaced by newer ones
-            # first. Every frame must have its presentation feedback.
+            # first. Every frame gets its presentation feedback, but for the
+            # few still in flight (one a buffer, at most) when the client's
+            # one-second wait for them at exit ran out: a frame on llvmpipe
+            # can take longer than that to reach the screen.
             presented, discarded = int(summary.group(1)), int(summary.group(3))
             self.assertGreaterEqual(presented, 3, summary.group(0))
-            self.assertEqual(presented + discarded, CLIENT_FRAMES, summary.group(0))
+            self.assertLessEqual(presented + discarded, CLIENT_FRAMES, summary.group(0))
+            buffers = CLIENT_BUFFERS.search(result.stderr + result.stdout)
+            self.assertIsNotNone(buffers, "no buffer count:\n" + result.stderr)
+            self.assertGreaterEqual(presented + discarded, CLIENT_FRAMES - int(buffers.group(1)),
+                                    summary.group(0))
             self.assertIsNone(comp.process.poll())
             self.assertEqual(comp.terminate(timeout=60), 0, comp.log_text())
             print(f"\n{order}: {summary.group(0)}", file=sys.stderr)
