@@ -20,9 +20,11 @@
 // where vivid drops every frame. Only the tests that need no vivid control
 // can run on it (meson.build picks them).
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -36,6 +38,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +46,7 @@
 #include <linux/dma-buf.h>
 #include <linux/sync_file.h>
 #include <linux/udmabuf.h>
+#include <linux/userfaultfd.h>
 #include <linux/videodev2.h>
 
 #include <gtest/gtest.h>
@@ -158,6 +162,84 @@ bool wait_signalled(int sync_file, std::chrono::milliseconds timeout) {
     } while (ret < 0 && errno == EINTR);
     return ret == 1 && (pfd.revents & POLLIN);
 }
+
+// A page of memory that is not there until the test says so (userfaultfd):
+// a system call that copies from it sleeps, with whatever locks it holds,
+// until release() fills it. Faults taken by the kernel need a privileged
+// userfaultfd; the VM runs the tests as root.
+class MissingPage {
+  public:
+    MissingPage() {
+        size_ = size_t(sysconf(_SC_PAGESIZE));
+        uffd_.reset(int(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK)));
+        if (!uffd_) {
+            error = std::string("userfaultfd: ") + strerror(errno);
+            return;
+        }
+        uffdio_api api{};
+        api.api = UFFD_API;
+        if (xioctl(uffd_.get(), UFFDIO_API, &api) < 0) {
+            error = std::string("UFFDIO_API: ") + strerror(errno);
+            return;
+        }
+        void *map =
+            mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (map == MAP_FAILED) {
+            error = std::string("mmap: ") + strerror(errno);
+            return;
+        }
+        address_ = static_cast<char *>(map);
+        uffdio_register reg{};
+        reg.range = {uintptr_t(address_), size_};
+        reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+        if (xioctl(uffd_.get(), UFFDIO_REGISTER, &reg) < 0) {
+            error = std::string("UFFDIO_REGISTER: ") + strerror(errno);
+        }
+    }
+    ~MissingPage() {
+        release("");
+        if (address_) {
+            munmap(address_, size_);
+        }
+    }
+    MissingPage(const MissingPage &) = delete;
+    MissingPage &operator=(const MissingPage &) = delete;
+
+    char *address() const { return address_; }
+
+    // Whether something touched the page within `timeout`.
+    bool wait_for_fault(std::chrono::milliseconds timeout) {
+        pollfd pfd{uffd_.get(), POLLIN, 0};
+        if (poll(&pfd, 1, int(timeout.count())) != 1) {
+            return false;
+        }
+        uffd_msg msg{};
+        return read(uffd_.get(), &msg, sizeof(msg)) == ssize_t(sizeof(msg)) &&
+               msg.event == UFFD_EVENT_PAGEFAULT;
+    }
+
+    // Fills the page with `contents` and wakes whoever waits for it.
+    void release(const char *contents) {
+        if (released_ || !address_ || !error.empty()) {
+            return;
+        }
+        std::vector<char> page(size_);
+        std::strncpy(page.data(), contents, size_ - 1);
+        uffdio_copy copy{};
+        copy.dst = uintptr_t(address_);
+        copy.src = uintptr_t(page.data());
+        copy.len = size_;
+        released_ = xioctl(uffd_.get(), UFFDIO_COPY, &copy) == 0;
+    }
+
+    std::string error;
+
+  private:
+    UniqueFd uffd_;
+    char *address_ = nullptr;
+    size_t size_ = 0;
+    bool released_ = false;
+};
 
 // The first vivid node that captures video with the given API: the
 // single-planar one (vivid's first instance) by default. After an unplug
@@ -842,6 +924,66 @@ TEST_F(ReleaseFenceTest, DqbufAfterABoundedWaitTimedOut) {
         EXPECT_EQ(state.status, 1) << "buffer " << buf->index;
         EXPECT_LE(state.timestamp_ns, dqbuf_ns);
     }
+}
+
+// vivid fills a buffer only when its thread holds the device's mutex, which
+// every ioctl of the instance holds, also while it allocates (QBUF) or
+// faults on user memory. Here an ioctl holds it as long as the test likes:
+// VIDIOC_S_EXT_CTRLS copying vivid's "String" control from a page that is
+// not there. The fences of the buffers the thread could not fill signal all
+// the same, with an error, while the ioctl still waits: reclaim may be what
+// keeps such an ioctl waiting, and it may wait for these very fences.
+TEST_F(ReleaseFenceTest, FencesSignalWhileAnIoctlHoldsTheDeviceLock) {
+    const auto string_ctrl = find_control(dev_.get(), "String");
+    ASSERT_TRUE(string_ctrl) << "vivid has no \"String\" control";
+    MissingPage page;
+    ASSERT_EQ(page.error, "");
+    allocate_mmap(true);
+    ASSERT_TRUE(stall(true)) << strerror(errno); // the buffers stay queued
+    auto fences = queue_all_and_stream();
+    for (unsigned i = 0; i < kBuffers; ++i) {
+        ASSERT_EQ(fence_state(fences[i].get()).status, 0) << "buffer " << i;
+    }
+
+    std::atomic<bool> ioctl_returned = false;
+    std::thread holder([&] {
+        v4l2_ext_control control{};
+        control.id = *string_ctrl;
+        control.size = 3;
+        control.string = page.address();
+        v4l2_ext_controls controls{};
+        controls.which = V4L2_CTRL_WHICH_CUR_VAL;
+        controls.count = 1;
+        controls.controls = &control;
+        xioctl(dev_.get(), VIDIOC_S_EXT_CTRLS, &controls);
+        ioctl_returned = true;
+    });
+    const bool faulted = page.wait_for_fault(3000ms);
+    const auto held_since = std::chrono::steady_clock::now();
+    for (unsigned i = 0; faulted && i < kBuffers; ++i) {
+        EXPECT_TRUE(wait_signalled(fences[i].get(), 5000ms))
+            << "buffer " << i << ": its fence waits for the ioctl holding the device's mutex";
+    }
+    const auto held_for = std::chrono::steady_clock::now() - held_since;
+    const bool still_held = !ioctl_returned;
+    page.release("ab");
+    holder.join();
+    ASSERT_TRUE(faulted) << "VIDIOC_S_EXT_CTRLS never read the missing page";
+    EXPECT_TRUE(still_held) << "the ioctl returned before the page was there";
+    expect_all_failed(fences, "the thread could not take the device's mutex");
+    std::printf("fences signalled %.2f s into the held ioctl\n",
+                std::chrono::duration<double>(held_for).count());
+    // Nothing is lost: the buffers come back flagged, and frames flow again.
+    ASSERT_TRUE(stall(false)) << strerror(errno);
+    for (unsigned n = 0; n < kBuffers; ++n) {
+        auto buf = dqbuf();
+        ASSERT_TRUE(buf);
+        EXPECT_TRUE(buf->flags & V4L2_BUF_FLAG_ERROR) << "buffer " << buf->index;
+        fences[buf->index] = qbuf(buf->index);
+    }
+    auto buf = dqbuf();
+    ASSERT_TRUE(buf);
+    EXPECT_FALSE(buf->flags & V4L2_BUF_FLAG_ERROR);
 }
 
 // Unplugging the camera (vivid's "Disconnect") with fences pending: the node
