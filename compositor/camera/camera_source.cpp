@@ -11,8 +11,6 @@
 #include "camera_mode_choice.hpp"
 #include "dmabuf_buffer.hpp"
 #include "monotonic_clock.hpp"
-#include "output.hpp"
-#include "server.hpp"
 #include "sync_file.hpp"
 
 namespace fencecam {
@@ -22,7 +20,7 @@ namespace {
 // What fencecam can put on screen, best first in each list: the formats the
 // output's primary plane scans out as they are (zero copy, no GPU), and the
 // formats the renderer can sample.
-void add_displayable_formats(ModeWanted &wanted, Server &server) {
+void add_displayable_formats(ModeWanted &wanted, const CameraHost &host) {
     static constexpr uint32_t preference[] = {DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888,
                                               DRM_FORMAT_NV12, DRM_FORMAT_YUYV};
     auto add_from = [&](std::vector<uint32_t> &formats, const wlr_drm_format_set *set,
@@ -37,22 +35,23 @@ void add_displayable_formats(ModeWanted &wanted, Server &server) {
             }
         }
     };
-    if (Output *output = server.first_output()) {
+    if (wlr_output *output = host.output()) {
         add_from(wanted.scanout_formats,
-                 wlr_output_get_primary_formats(output->wlr(), WLR_BUFFER_CAP_DMABUF), false);
+                 wlr_output_get_primary_formats(output, WLR_BUFFER_CAP_DMABUF), false);
     }
     add_from(wanted.composite_formats,
-             wlr_renderer_get_texture_formats(server.renderer, WLR_BUFFER_CAP_DMABUF), true);
+             wlr_renderer_get_texture_formats(host.renderer, WLR_BUFFER_CAP_DMABUF), true);
     add_from(wanted.composite_formats,
-             wlr_renderer_get_texture_formats(server.renderer, WLR_BUFFER_CAP_DATA_PTR), true);
+             wlr_renderer_get_texture_formats(host.renderer, WLR_BUFFER_CAP_DATA_PTR), true);
 }
 
 } // namespace
 
-CameraSource::CameraSource(Server &server, wlr_scene_tree *layer, CameraOptions options,
-                           FrameStats &stats)
-    : server_(server)
+CameraSource::CameraSource(CameraHost host, wlr_scene_tree *layer, CameraOptions options,
+                           FrameStats &stats, bool completion_stamps)
+    : host_(std::move(host))
     , options_(std::move(options))
+    , completion_stamps_(completion_stamps)
     , layer_(layer)
     , stats_(stats)
     , presents_(stats) {
@@ -63,9 +62,9 @@ CameraSource::CameraSource(Server &server, wlr_scene_tree *layer, CameraOptions 
     scanout_.watch(picture_);
     scanout_.set_sample_handler(
         [this](wlr_scene_output_sample_event *event) { presents_.sampled(event); });
-    retry_timer_ = EventSource::timer(server_.loop, [this] { start(); });
-    watchdog_ = EventSource::timer(server_.loop, [this] { handle_watchdog(); });
-    failure_check_ = EventSource::timer(server_.loop, [this] {
+    retry_timer_ = EventSource::timer(host_.loop, [this] { start(); });
+    watchdog_ = EventSource::timer(host_.loop, [this] { handle_watchdog(); });
+    failure_check_ = EventSource::timer(host_.loop, [this] {
         if (camera_ && camera_->failed()) {
             lose_camera(camera_->failure());
         }
@@ -128,16 +127,16 @@ bool CameraSource::open_and_stream(std::string &error) {
     wanted.height = options_.height;
     wanted.size_from = "the size from --size";
     wanted.fps = options_.fps;
-    Output *output = server_.first_output();
+    wlr_output *output = host_.output();
     if (wanted.width == 0 && output) {
-        wanted.width = output->wlr()->width;
-        wanted.height = output->wlr()->height;
+        wanted.width = output->width;
+        wanted.height = output->height;
         wanted.size_from = "the output's size";
     }
-    if (output && output->wlr()->refresh > 0) {
-        wanted.max_fps = (output->wlr()->refresh + 500) / 1000; // from mHz
+    if (output && output->refresh > 0) {
+        wanted.max_fps = (output->refresh + 500) / 1000; // from mHz
     }
-    add_displayable_formats(wanted, server_);
+    add_displayable_formats(wanted, host_);
     if (wanted.scanout_formats.empty() && wanted.composite_formats.empty()) {
         error = "the renderer and output accept none of XR24 AR24 NV12 YUYV";
         return false;
@@ -222,14 +221,14 @@ bool CameraSource::open_and_stream(std::string &error) {
     hooks.latch = [this](unsigned slot, const FrameTimes &times) { latch(slot, times); };
     hooks.requeue = [this](unsigned slot) { requeue(slot); };
     latcher_ =
-        std::make_unique<FrameLatcher>(server_.loop, mode, std::chrono::milliseconds(timeout_ms),
+        std::make_unique<FrameLatcher>(host_.loop, mode, std::chrono::milliseconds(timeout_ms),
                                        static_cast<unsigned>(buffers_.size()), hooks);
     for (unsigned slot = 0; slot < buffers_.size(); ++slot) {
         latcher_->queued(slot, mode == SyncMode::dqbuf ? UniqueFd() : std::move(fences[slot]),
                          queued_ns);
     }
 
-    video_watch_ = EventSource::fd(server_.loop, camera_->fd(), WL_EVENT_READABLE,
+    video_watch_ = EventSource::fd(host_.loop, camera_->fd(), WL_EVENT_READABLE,
                                    [this](uint32_t mask) { handle_video(mask); });
     with_camera_ = static_cast<unsigned>(buffers_.size());
     watchdog_.arm(watchdog_ms());
@@ -253,17 +252,16 @@ bool CameraSource::open_and_stream(std::string &error) {
 // Whether the frames can go to the display as they are, and why not: a
 // webcam's YUYV, say, is a format many primary planes do not take.
 std::string CameraSource::scanout_outlook(const CameraFormat &format) const {
-    Output *output = server_.first_output();
+    wlr_output *output = host_.output();
     if (!output) {
         return "no output yet";
     }
-    const wlr_drm_format_set *plane =
-        wlr_output_get_primary_formats(output->wlr(), WLR_BUFFER_CAP_DMABUF);
+    const wlr_drm_format_set *plane = wlr_output_get_primary_formats(output, WLR_BUFFER_CAP_DMABUF);
     if (!plane || !wlr_drm_format_set_has(plane, format.drm_fourcc, DRM_FORMAT_MOD_LINEAR)) {
         return "to be composited, as the output's primary plane cannot scan this format out: the "
                "renderer samples it";
     }
-    if (format.width != output->wlr()->width || format.height != output->wlr()->height) {
+    if (format.width != output->width || format.height != output->height) {
         return "to be composited, as the frame is not the output's size: the renderer scales it";
     }
     // Worded unlike the scene's verdict (": direct scanout", ": composited"),
@@ -275,29 +273,28 @@ std::string CameraSource::scanout_outlook(const CameraFormat &format) const {
 // Scale to the output only when sizes differ: a 1:1 frame can be scanned out
 // directly.
 void CameraSource::fit_to_output() {
-    Output *output = server_.first_output();
+    wlr_output *output = host_.output();
     const CameraFormat &format = camera_->format();
-    if (output &&
-        (format.width != output->wlr()->width || format.height != output->wlr()->height)) {
-        wlr_scene_buffer_set_dest_size(picture_, output->wlr()->width, output->wlr()->height);
+    if (output && (format.width != output->width || format.height != output->height)) {
+        wlr_scene_buffer_set_dest_size(picture_, output->width, output->height);
     } else {
         wlr_scene_buffer_set_dest_size(picture_, 0, 0);
     }
 }
 
 void CameraSource::output_changed() {
-    Output *output = server_.first_output();
+    wlr_output *output = host_.output();
     if (!camera_ || !output) {
         return; // the next attempt to open the camera asks for the new size
     }
     const CameraFormat &format = camera_->format();
-    bool same_size = format.width == output->wlr()->width && format.height == output->wlr()->height;
+    bool same_size = format.width == output->width && format.height == output->height;
     if (options_.width > 0 || same_size) {
         fit_to_output(); // a size the user chose is scaled, not renegotiated
         return;
     }
     std::fprintf(stderr, "fencecam: output is now %dx%d: restarting the camera at that size\n",
-                 output->wlr()->width, output->wlr()->height);
+                 output->width, output->height);
     stop();
     start();
 }
@@ -489,14 +486,14 @@ void CameraSource::latch(unsigned slot, const FrameTimes &times) {
     } else {
         sequence.latched = times.sequence; // numbered when DQBUF returns it
     }
-    if (server_.options().completion_stamps) {
+    if (completion_stamps_) {
         record.stamp_ns = stamps_.read(buffers_[slot]->base()).value_or(-1);
     }
     presents_.latched(record);
 
     wlr_scene_buffer_set_buffer(picture_, buffers_[slot]->base());
     // Committed now, or at the deadline of the next vblank it can make.
-    server_.schedule_commits();
+    host_.schedule_commits();
 }
 
 void CameraSource::requeue(unsigned slot) {

@@ -12,6 +12,7 @@
 // picture, and fencecam keeps trying it every second.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,7 +23,7 @@
 #include "frame_latcher.hpp"
 #include "frame_stats.hpp"
 #include "listener.hpp"
-#include "options.hpp"
+#include "camera_source_options.hpp"
 #include "present_tracker.hpp"
 #include "scanout_report.hpp"
 #include "v4l2_camera.hpp"
@@ -31,11 +32,23 @@
 namespace fencecam {
 
 class DmabufBuffer;
-class Server;
+
+// What the camera needs of the compositor that shows it.
+struct CameraHost {
+    wl_event_loop *loop;
+    wlr_renderer *renderer;
+    // The output the camera is sized for, or null while there is none.
+    std::function<wlr_output *()> output;
+    // A frame was latched: commit it when the frame clock says so.
+    std::function<void()> schedule_commits;
+};
 
 class CameraSource {
   public:
-    CameraSource(Server &server, wlr_scene_tree *layer, CameraOptions options, FrameStats &stats);
+    // Under `completion_stamps` each frame's record carries the time vivid
+    // stamped into it (completion_stamp.hpp).
+    CameraSource(CameraHost host, wlr_scene_tree *layer, CameraOptions options, FrameStats &stats,
+                 bool completion_stamps);
     ~CameraSource();
     CameraSource(const CameraSource &) = delete;
     CameraSource &operator=(const CameraSource &) = delete;
@@ -75,8 +88,9 @@ class CameraSource {
     void requeue(unsigned slot);
     UniqueFd export_fence(unsigned slot);
 
-    Server &server_;
+    CameraHost host_;
     CameraOptions options_;
+    bool completion_stamps_;
     wlr_scene_tree *layer_;
     wlr_scene_rect *no_signal_;
     wlr_scene_buffer *picture_;

@@ -7,26 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "camera_source_options.hpp"
+
 namespace fencecam {
 
 struct OutputMode {
     int width = 0;
     int height = 0;
     int refresh_mhz = 0; // 0: whatever the backend prefers for that size
-};
-
-enum class SyncChoice { automatic, fence, dqbuf };
-
-struct CameraOptions {
-    // A path, a /dev/v4l/by-id path or part of a camera's name
-    // (camera_lookup.hpp); empty: the first capture device found.
-    std::string device;
-    bool enabled = true; // --no-camera turns the built-in camera off
-    SyncChoice sync = SyncChoice::automatic;
-    int fence_timeout_ms = 0; // 0: four periods of the camera's real rate, >= 250 ms
-    int width = 0;            // 0: the output's size, for direct scanout
-    int height = 0;
-    int fps = 0; // 0: the highest the camera offers at the size picked
 };
 
 struct Options {

@@ -107,12 +107,17 @@ bool Server::start(std::string &error) {
     // The camera starts once the backend has announced its outputs, so the
     // frame size can match the output's for direct scanout.
     if (options_.camera.enabled) {
-        camera = std::make_unique<CameraSource>(*this, camera_layer, options_.camera, *stats);
+        CameraHost host{loop, renderer,
+                        [this] { return first_output() ? first_output()->wlr() : nullptr; },
+                        [this] { schedule_commits(); }};
+        camera = std::make_unique<CameraSource>(std::move(host), camera_layer, options_.camera,
+                                                *stats, options_.completion_stamps);
         camera->start();
     }
 
     // The HUD hears of every finished frame, and draws only while shown.
-    hud = std::make_unique<Hud>(*this, hud_layer);
+    hud = std::make_unique<Hud>(loop, renderer, allocator, hud_layer,
+                                [this] { return hud_status(); });
     stats->set_record_handler([this](const FrameRecord &frame) { hud->add(frame); });
     hud->set_visible(options_.hud);
 
@@ -160,6 +165,22 @@ void Server::handle_action(const KeyAction &action) {
         }
         break;
     }
+}
+
+// The HUD's first line: the camera's sync mode and trouble, the output's rate.
+HudStatus Server::hud_status() const {
+    HudStatus status;
+    if (camera) {
+        std::optional<SyncMode> mode = camera->sync_mode();
+        status.source = mode ? std::string(to_string(*mode)) : "NO SIGNAL";
+        FrameLatcher::Counters counters = camera->counters();
+        status.stalls = counters.stalls;
+        status.errors = counters.errors;
+    }
+    if (Output *output = first_output(); output && output->wlr()->refresh > 0) {
+        status.refresh_ns = 1'000'000'000'000 / output->wlr()->refresh;
+    }
+    return status;
 }
 
 void Server::print_summaries() const {

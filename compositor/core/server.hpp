@@ -8,6 +8,7 @@
 #include <string>
 
 #include "event_source.hpp"
+#include "hud_layout.hpp"
 #include "keybindings.hpp"
 #include "listener.hpp"
 #include "options.hpp"
@@ -87,6 +88,7 @@ class Server {
     explicit Server(const Options &options);
     bool start(std::string &error);
     void handle_new_output(wlr_output *output);
+    HudStatus hud_status() const;
     void print_summaries() const;
 
     Options options_;

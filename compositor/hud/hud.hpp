@@ -9,6 +9,7 @@
 // times a second at most, and never while hidden.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "event_source.hpp"
@@ -18,11 +19,12 @@
 
 namespace fencecam {
 
-class Server;
-
 class Hud {
   public:
-    Hud(Server &server, wlr_scene_tree *layer);
+    // `status` says what the HUD's first line shows (the camera's sync mode,
+    // the output's refresh); the compositor that owns the HUD answers it.
+    Hud(wl_event_loop *loop, wlr_renderer *renderer, wlr_allocator *allocator,
+        wlr_scene_tree *layer, std::function<HudStatus()> status);
     ~Hud();
     Hud(const Hud &) = delete;
     Hud &operator=(const Hud &) = delete;
@@ -38,9 +40,10 @@ class Hud {
 
   private:
     void redraw();
-    HudStatus status() const;
 
-    Server &server_;
+    wlr_renderer *renderer_;
+    wlr_allocator *allocator_;
+    std::function<HudStatus()> status_;
     wlr_scene_buffer *node_;
     FrameHistory history_;
     SourceHistories sources_;
