@@ -8,6 +8,7 @@
 #include "client_name.hpp"
 #include "dmabuf_cpu_copy.hpp"
 #include "dmabuf_layout.hpp"
+#include "wlr_gles2.hpp"
 
 namespace fencecam {
 

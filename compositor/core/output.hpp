@@ -12,7 +12,7 @@
 #include "frame_clock.hpp"
 #include "listener.hpp"
 #include "readonly_buffer_guard.hpp"
-#include "wlr.hpp"
+#include "wlr_desktop.hpp"
 
 namespace fencecam {
 

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "listener.hpp"
-#include "wlr.hpp"
+#include "wlr_desktop.hpp"
 
 namespace fencecam {
 

@@ -10,7 +10,7 @@
 
 #include "listener.hpp"
 #include "owned.hpp"
-#include "wlr.hpp"
+#include "wlr_desktop.hpp"
 
 namespace fencecam {
 

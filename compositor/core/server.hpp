@@ -13,7 +13,7 @@
 #include "listener.hpp"
 #include "options.hpp"
 #include "render_completion.hpp"
-#include "wlr.hpp"
+#include "wlr_desktop.hpp"
 
 namespace fencecam {
 

@@ -10,7 +10,7 @@
 #include "client_frames.hpp"
 #include "listener.hpp"
 #include "scanout_report.hpp"
-#include "wlr.hpp"
+#include "wlr_desktop.hpp"
 
 namespace fencecam {
 

@@ -16,7 +16,7 @@
 
 #include <memory>
 
-#include "wlr.hpp"
+#include "wlr_gles2.hpp"
 
 namespace fencecam {
 

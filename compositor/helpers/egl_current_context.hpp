@@ -4,7 +4,7 @@
 // drawing, a limit query.
 #pragma once
 
-#include "wlr.hpp"
+#include "wlr_gles2.hpp"
 
 namespace fencecam {
 

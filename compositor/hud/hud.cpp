@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "wlr_gles2.hpp"
+
 namespace fencecam {
 
 namespace {
