@@ -24,7 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "frame_stats.hpp"
+#include "duration_summary.hpp"
+#include "frame_record.hpp"
 
 namespace fencecam {
 

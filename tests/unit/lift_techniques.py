@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Lifts each technique out of the tree, as a developer copying it would.
+
+For each folder of compositor/ but the core, copies it, compositor/helpers/
+and what its README.md says it needs besides into an empty directory, then
+compiles every source there, and every header on its own, with only those
+folders on the include path and the system's libraries (pkg-config). Fails,
+naming the file, when a technique reaches for anything else.
+
+lift_techniques.py TOP CXX GENERATED_HEADER...
+"""
+
+import concurrent.futures
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+
+# What each technique needs besides its folder and the helpers: other
+# technique folders, and generated headers (by file name).
+TECHNIQUES = {
+    "helpers": ([], []),
+    "frame_clock": ([], []),
+    "camera": (["frame_clock"], []),
+    "client_sync": ([], ["linux-dmabuf-v1-protocol.h"]),
+    "hud": ([], ["shaders.hpp"]),
+}
+PACKAGES = ["wlroots-0.20", "wayland-server", "pixman-1", "libdrm", "egl", "glesv2"]
+FLAGS = ["-std=c++20", "-fsyntax-only", "-Wall", "-Wextra", "-Werror", "-DWLR_USE_UNSTABLE"]
+
+
+def compile_one(command):
+    result = subprocess.run(command, capture_output=True, text=True)
+    return command[-1], result.returncode, result.stderr
+
+
+def lift(top, cxx, generated, technique, work):
+    folders, headers = TECHNIQUES[technique]
+    lifted = os.path.join(work, technique)
+    copied = list(dict.fromkeys([technique, "helpers", *folders]))
+    include = []
+    for folder in copied:
+        shutil.copytree(os.path.join(top, "compositor", folder), os.path.join(lifted, folder))
+        include.append(os.path.join(lifted, folder))
+    if headers:
+        os.makedirs(os.path.join(lifted, "generated"))
+        for name in headers:
+            shutil.copy(generated[name], os.path.join(lifted, "generated", name))
+        include.append(os.path.join(lifted, "generated"))
+    pkg_flags = shlex.split(
+        subprocess.run(["pkg-config", "--cflags", *PACKAGES], check=True, capture_output=True,
+                       text=True).stdout)
+    base = cxx + FLAGS + pkg_flags + [f"-I{path}" for path in include]
+
+    own = os.path.join(lifted, technique)
+    units = []
+    for name in sorted(os.listdir(own)):
+        path = os.path.join(own, name)
+        if name.endswith(".cpp"):
+            units.append(path)
+        elif name.endswith(".hpp"):
+            # Each header on its own: it includes what it uses.
+            alone = os.path.join(lifted, "alone", name + ".cpp")
+            os.makedirs(os.path.dirname(alone), exist_ok=True)
+            with open(alone, "w") as out:
+                out.write(f'#include "{name}"\n')
+            units.append(alone)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(compile_one, [base + [unit] for unit in units]))
+    failed = [(unit, errors) for unit, code, errors in results if code != 0]
+    for unit, errors in failed:
+        print(f"{technique}: {os.path.relpath(unit, lifted)} does not build lifted:\n{errors}")
+    print(f"{technique}: {len(units) - len(failed)} of {len(units)} files build with "
+          f"{', '.join(copied + headers)} alone")
+    return not failed
+
+
+def main():
+    top, cxx, *generated_paths = sys.argv[1:]
+    generated = {os.path.basename(path): path for path in generated_paths}
+    with tempfile.TemporaryDirectory(prefix="fencecam-lift-") as work:
+        ok = [lift(top, shlex.split(cxx), generated, technique, work) for technique in TECHNIQUES]
+    return 0 if all(ok) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
