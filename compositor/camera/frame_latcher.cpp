@@ -12,8 +12,6 @@ std::string_view to_string(SyncMode mode) {
         return "fence";
     case SyncMode::dqbuf:
         return "dqbuf";
-    case SyncMode::explicit_:
-        return "explicit";
     }
     return "?";
 }
@@ -158,19 +156,6 @@ void FrameLatcher::requeue_if_free(unsigned index) {
         slot.sequence = 0; // free until queued() numbers it again
         hooks_.requeue(index);
     }
-}
-
-void FrameLatcher::producer_stopped() {
-    for (Slot &slot : slots_) {
-        stop_waiting(slot);
-        slot.with_producer = false;
-        slot.resolved = true;
-        if (!slot.with_scene) {
-            slot.sequence = 0;
-        }
-    }
-    timeout_.arm(0);
-    timed_sequence_ = 0;
 }
 
 void FrameLatcher::stop_waiting(Slot &slot) {

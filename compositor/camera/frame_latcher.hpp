@@ -9,7 +9,7 @@
 //
 // and the latcher enforces five rules:
 //  1. A slot is latched only once its completion is proved: its fence has
-//     signalled (fence and explicit modes) or DQBUF returned it (dqbuf mode).
+//     signalled (fence mode) or DQBUF returned it (dqbuf mode).
 //  2. A fence that signals an error, or a buffer DQBUF flags as an error, is
 //     never latched.
 //  3. The oldest outstanding fence gets a bounded wait; past it the frame is
@@ -21,9 +21,9 @@
 // Newest wins: a frame older than the one on screen is dropped, so fences
 // that signal out of order never move the picture backwards.
 //
-// It knows nothing of V4L2 or wlroots: slots are indices, fences are fds
-// read through a FenceReader, and the owner acts on the hooks. That keeps it
-// liftable, and testable with eventfds standing in for fences.
+// It knows nothing of V4L2, and of wlroots only its log: slots are indices,
+// fences are fds read through a FenceReader, and the owner acts on the hooks.
+// That keeps it liftable, and testable with eventfds standing in for fences.
 #pragma once
 
 #include <chrono>
@@ -40,9 +40,8 @@
 namespace fencecam {
 
 enum class SyncMode {
-    fence,    // the kernel attaches a release fence to each queued buffer
-    dqbuf,    // mainline: a frame is complete when DQBUF returns it
-    explicit_ // the producer hands over a fence of its own with each buffer
+    fence, // the kernel attaches a release fence to each queued buffer
+    dqbuf, // mainline: a frame is complete when DQBUF returns it
 };
 
 std::string_view to_string(SyncMode mode);
@@ -98,7 +97,7 @@ class FrameLatcher {
     const Counters &counters() const { return counters_; }
 
     // The producer has the slot (after QBUF, or after STREAMON for slots
-    // queued before it). `fence` is required in fence and explicit modes and
+    // queued before it). `fence` is required in fence mode and
     // must be empty in dqbuf mode. `queued_ns`: when QBUF happened, if not
     // just now (buffers queued before STREAMON are handed over after it).
     void queued(unsigned slot, UniqueFd fence, int64_t queued_ns = -1);
@@ -108,11 +107,6 @@ class FrameLatcher {
 
     // The scene no longer reads the slot (its wlr_buffer was released).
     void released(unsigned slot);
-
-    // STREAMOFF: the producer returned every slot without completing it.
-    // Outstanding fences are dropped and slots off screen are free at once
-    // (no hook); a slot still on screen gets `requeue` once released.
-    void producer_stopped();
 
   private:
     struct Slot {

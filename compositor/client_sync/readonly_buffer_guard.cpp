@@ -323,7 +323,8 @@ wlr_scene_node *ReadOnlyBufferGuard::topmost_node(wlr_scene_buffer *candidate) {
 ReadOnlyBufferGuard::Watched &ReadOnlyBufferGuard::watch(wlr_scene_buffer *node) {
     Watched &watched = watched_.emplace_back();
     watched.node = node;
-    // Forgotten at the next frame: a listener may not free itself.
+    // Marked gone here and erased at the next frame (before_commit), so that
+    // watched_ only ever changes where nothing is walking it.
     watched.node_destroy.connect(&node->node.events.destroy, [&watched] {
         watched.node = nullptr;
         watched.node_destroy.disconnect();
