@@ -80,13 +80,15 @@ class DmabufImportCheck {
         , logger_(wl_display_add_protocol_logger(display, &DmabufImportCheck::log_request, this)) {
         wlr_linux_dmabuf_v1_set_check_dmabuf_callback(linux_dmabuf, &DmabufImportCheck::check,
                                                       this);
-        destroy_.connect(&linux_dmabuf->events.destroy, [this] { delete this; });
+        destroy_.connect(&linux_dmabuf->events.destroy, this, &DmabufImportCheck::handle_destroy);
     }
     ~DmabufImportCheck() { wl_protocol_logger_destroy(logger_); }
     DmabufImportCheck(const DmabufImportCheck &) = delete;
     DmabufImportCheck &operator=(const DmabufImportCheck &) = delete;
 
   private:
+    void handle_destroy() { delete this; }
+
     // zwp_linux_buffer_params_v1 requests: destroy, add, create, create_immed.
     static constexpr int opcode_create = 2;
     static constexpr int opcode_create_immed = 3;

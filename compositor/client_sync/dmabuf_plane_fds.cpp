@@ -19,7 +19,7 @@ class DmabufPlaneFds {
   public:
     DmabufPlaneFds(wlr_linux_dmabuf_v1 *linux_dmabuf, wl_display *display)
         : logger_(wl_display_add_protocol_logger(display, &DmabufPlaneFds::log_request, this)) {
-        destroy_.connect(&linux_dmabuf->events.destroy, [this] { delete this; });
+        destroy_.connect(&linux_dmabuf->events.destroy, this, &DmabufPlaneFds::handle_destroy);
     }
     ~DmabufPlaneFds() {
         wl_protocol_logger_destroy(logger_);
@@ -31,6 +31,8 @@ class DmabufPlaneFds {
     DmabufPlaneFds &operator=(const DmabufPlaneFds &) = delete;
 
   private:
+    void handle_destroy() { delete this; }
+
     // What wlroots' params object holds, as far as its fds go.
     struct Params {
         DmabufPlaneFds *owner;

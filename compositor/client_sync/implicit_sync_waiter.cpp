@@ -41,13 +41,15 @@ class SurfaceWaiter {
         , loop_(loop)
         , timeout_(timeout)
         , commits_(surface, loop) {
-        client_commit_.connect(&surface->events.client_commit, [this] { handle_client_commit(); });
-        destroy_.connect(&surface->events.destroy, [this] { delete this; });
+        client_commit_.connect(&surface->events.client_commit, this,
+                               &SurfaceWaiter::handle_client_commit);
+        destroy_.connect(&surface->events.destroy, this, &SurfaceWaiter::handle_destroy);
     }
     SurfaceWaiter(const SurfaceWaiter &) = delete;
     SurfaceWaiter &operator=(const SurfaceWaiter &) = delete;
 
   private:
+    void handle_destroy() { delete this; }
     // A commit whose fences are pending, watched until they signal.
     struct Waiting {
         uint32_t seq = 0;
@@ -150,14 +152,20 @@ class SurfaceWaiter {
 class ImplicitSyncWaiter {
   public:
     ImplicitSyncWaiter(wlr_compositor *compositor, wl_event_loop *loop,
-                       std::chrono::milliseconds timeout) {
-        new_surface_.connect(
-            &compositor->events.new_surface,
-            [loop, timeout](wlr_surface *surface) { new SurfaceWaiter(surface, loop, timeout); });
-        destroy_.connect(&compositor->events.destroy, [this] { delete this; });
+                       std::chrono::milliseconds timeout)
+        : loop_(loop)
+        , timeout_(timeout) {
+        new_surface_.connect(&compositor->events.new_surface, this,
+                             &ImplicitSyncWaiter::handle_new_surface);
+        destroy_.connect(&compositor->events.destroy, this, &ImplicitSyncWaiter::handle_destroy);
     }
 
   private:
+    void handle_new_surface(wlr_surface *surface) { new SurfaceWaiter(surface, loop_, timeout_); }
+    void handle_destroy() { delete this; }
+
+    wl_event_loop *loop_;
+    std::chrono::milliseconds timeout_;
     Listener<wlr_surface> new_surface_;
     Listener<> destroy_;
 };

@@ -29,8 +29,10 @@ class HeldBuffer {
         wl_list_for_each(surface_output, &surface->current_outputs, link) {
             shown_since_.push_back({surface_output->output, surface_output->output->commit_seq});
         }
-        wrapper_release_.connect(&wrapper->base.events.release, [this] { drop_wrapper(); });
-        wrapper_destroy_.connect(&wrapper->base.events.destroy, [this] { drop_wrapper(); });
+        wrapper_release_.connect(&wrapper->base.events.release, this,
+                                 &HeldBuffer::handle_wrapper_release);
+        wrapper_destroy_.connect(&wrapper->base.events.destroy, this,
+                                 &HeldBuffer::handle_wrapper_destroy);
         if (state && timeline_fd >= 0) {
             gate_ = wlr_drm_syncobj_timeline_create(timeline_fd);
             if (gate_ && !wlr_linux_drm_syncobj_v1_state_add_release_point(state, gate_, 1, loop)) {
@@ -96,6 +98,11 @@ class HeldBuffer {
 
     // The scene and KMS dropped the wrapper: a plane scanning it out has
     // flipped to something else.
+    // The scene let go of wlroots' wrapper, or wlroots destroyed it: either
+    // way the wrapper no longer reads the client's buffer.
+    void handle_wrapper_release() { drop_wrapper(); }
+    void handle_wrapper_destroy() { drop_wrapper(); }
+
     void drop_wrapper() {
         HeldBuffer *self = this;
         self->wrapper_release_.disconnect();
@@ -146,8 +153,8 @@ class SurfaceHold {
     SurfaceHold(wlr_surface *surface, ReleaseAfterFlip &owner)
         : surface_(surface)
         , owner_(owner) {
-        commit_.connect(&surface->events.commit, [this] { handle_commit(); });
-        destroy_.connect(&surface->events.destroy, [this] { handle_destroy(); });
+        commit_.connect(&surface->events.commit, this, &SurfaceHold::handle_commit);
+        destroy_.connect(&surface->events.destroy, this, &SurfaceHold::handle_destroy);
     }
     SurfaceHold(const SurfaceHold &) = delete;
     SurfaceHold &operator=(const SurfaceHold &) = delete;
@@ -168,9 +175,9 @@ class ReleaseAfterFlip {
     ReleaseAfterFlip(wlr_compositor *compositor, wl_event_loop *loop, int timeline_drm_fd)
         : loop_(loop)
         , timeline_fd_(timeline_drm_fd >= 0 ? fcntl(timeline_drm_fd, F_DUPFD_CLOEXEC, 0) : -1) {
-        new_surface_.connect(&compositor->events.new_surface,
-                             [this](wlr_surface *surface) { new SurfaceHold(surface, *this); });
-        destroy_.connect(&compositor->events.destroy, [this] { delete this; });
+        new_surface_.connect(&compositor->events.new_surface, this,
+                             &ReleaseAfterFlip::handle_new_surface);
+        destroy_.connect(&compositor->events.destroy, this, &ReleaseAfterFlip::handle_destroy);
     }
 
     std::unique_ptr<HeldBuffer> hold(wlr_surface *surface) {
@@ -193,6 +200,9 @@ class ReleaseAfterFlip {
     }
 
   private:
+    void handle_new_surface(wlr_surface *surface) { new SurfaceHold(surface, *this); }
+    void handle_destroy() { delete this; }
+
     wl_event_loop *loop_;
     UniqueFd timeline_fd_;
     // Freed last: the listeners below unlink first.

@@ -69,16 +69,18 @@ class SurfaceWaiter {
         , loop_(loop)
         , timeout_(timeout)
         , commits_(surface, loop) {
-        client_commit_.connect(&surface->events.client_commit, [this] { handle_client_commit(); });
+        client_commit_.connect(&surface->events.client_commit, this,
+                               &SurfaceWaiter::handle_client_commit);
         // Connected when the surface is created, so before the scene's own
         // commit listener: the scene reads the state after handle_commit.
-        commit_.connect(&surface->events.commit, [this] { handle_commit(); });
-        destroy_.connect(&surface->events.destroy, [this] { delete this; });
+        commit_.connect(&surface->events.commit, this, &SurfaceWaiter::handle_commit);
+        destroy_.connect(&surface->events.destroy, this, &SurfaceWaiter::handle_destroy);
     }
     SurfaceWaiter(const SurfaceWaiter &) = delete;
     SurfaceWaiter &operator=(const SurfaceWaiter &) = delete;
 
   private:
+    void handle_destroy() { delete this; }
     struct HeldCommit;
     // wlroots calls the waiter back with a pointer to its
     // wlr_drm_syncobj_timeline_waiter: the first member of this
@@ -263,14 +265,20 @@ class SurfaceWaiter {
 class SyncobjWaiter {
   public:
     SyncobjWaiter(wlr_compositor *compositor, wl_event_loop *loop,
-                  std::chrono::milliseconds timeout) {
-        new_surface_.connect(
-            &compositor->events.new_surface,
-            [loop, timeout](wlr_surface *surface) { new SurfaceWaiter(surface, loop, timeout); });
-        destroy_.connect(&compositor->events.destroy, [this] { delete this; });
+                  std::chrono::milliseconds timeout)
+        : loop_(loop)
+        , timeout_(timeout) {
+        new_surface_.connect(&compositor->events.new_surface, this,
+                             &SyncobjWaiter::handle_new_surface);
+        destroy_.connect(&compositor->events.destroy, this, &SyncobjWaiter::handle_destroy);
     }
 
   private:
+    void handle_new_surface(wlr_surface *surface) { new SurfaceWaiter(surface, loop_, timeout_); }
+    void handle_destroy() { delete this; }
+
+    wl_event_loop *loop_;
+    std::chrono::milliseconds timeout_;
     Listener<wlr_surface> new_surface_;
     Listener<> destroy_;
 };

@@ -26,15 +26,11 @@ Output::Output(Server &server, wlr_output *output)
     wlr_output_init_render(output_, server_.allocator, server_.renderer);
 
     // Before the first commit, so that the mode it sets reaches handle_commit.
-    frame_.connect(&output_->events.frame, [this] { handle_frame(); });
-    present_.connect(&output_->events.present,
-                     [this](wlr_output_event_present *event) { handle_present(event); });
-    commit_.connect(&output_->events.commit,
-                    [this](wlr_output_event_commit *event) { handle_commit(event); });
-    request_state_.connect(
-        &output_->events.request_state,
-        [this](wlr_output_event_request_state *event) { handle_request_state(event); });
-    destroy_.connect(&output_->events.destroy, [this] { handle_destroy(); });
+    frame_.connect(&output_->events.frame, this, &Output::handle_frame);
+    present_.connect(&output_->events.present, this, &Output::handle_present);
+    commit_.connect(&output_->events.commit, this, &Output::handle_commit);
+    request_state_.connect(&output_->events.request_state, this, &Output::handle_request_state);
+    destroy_.connect(&output_->events.destroy, this, &Output::handle_destroy);
 
     if (!apply_mode()) {
         wlr_log(WLR_ERROR, "output %s: could not set a mode; it stays off", output_->name);

@@ -47,9 +47,17 @@ Popup::Popup(Server &server, wlr_xdg_popup *popup)
     if (wlr_xdg_surface *root = root_of(popup_); root->data) {
         wlr_scene_node_raise_to_top(&static_cast<wlr_scene_tree *>(root->data)->node);
     }
-    commit_.connect(&popup_->base->surface->events.commit, [this] { handle_commit(); });
-    reposition_.connect(&popup_->events.reposition, [this] { unconstrain(); });
-    destroy_.connect(&popup_->events.destroy, [this] { delete this; });
+    commit_.connect(&popup_->base->surface->events.commit, this, &Popup::handle_commit);
+    reposition_.connect(&popup_->events.reposition, this, &Popup::handle_reposition);
+    destroy_.connect(&popup_->events.destroy, this, &Popup::handle_destroy);
+}
+
+void Popup::handle_reposition() {
+    unconstrain();
+}
+
+void Popup::handle_destroy() {
+    delete this;
 }
 
 // The first commit asks for a configure, which carries the popup's place.

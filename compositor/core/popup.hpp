@@ -23,6 +23,8 @@ class Popup {
     Popup &operator=(const Popup &) = delete;
 
     void handle_commit();
+    void handle_reposition();
+    void handle_destroy();
     void unconstrain();
 
     Server &server_;

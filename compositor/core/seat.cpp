@@ -23,18 +23,21 @@ class Seat::Keyboard {
         xkb_context_unref(context);
         wlr_keyboard_set_repeat_info(keyboard_, 25, 600);
 
-        modifiers_.connect(&keyboard_->events.modifiers, [this] {
-            // A seat has one active keyboard; the one that last changed wins.
-            wlr_seat_set_keyboard(seat_.seat_, keyboard_);
-            wlr_seat_keyboard_notify_modifiers(seat_.seat_, &keyboard_->modifiers);
-        });
-        key_.connect(&keyboard_->events.key,
-                     [this](wlr_keyboard_key_event *event) { handle_key(event); });
-        destroy_.connect(&keyboard_->base.events.destroy, [this] { seat_.remove_keyboard(this); });
+        modifiers_.connect(&keyboard_->events.modifiers, this, &Keyboard::handle_modifiers);
+        key_.connect(&keyboard_->events.key, this, &Keyboard::handle_key);
+        destroy_.connect(&keyboard_->base.events.destroy, this, &Keyboard::handle_destroy);
         wlr_seat_set_keyboard(seat_.seat_, keyboard_);
     }
 
   private:
+    // A seat has one active keyboard; the one that last changed wins.
+    void handle_modifiers() {
+        wlr_seat_set_keyboard(seat_.seat_, keyboard_);
+        wlr_seat_keyboard_notify_modifiers(seat_.seat_, &keyboard_->modifiers);
+    }
+
+    void handle_destroy() { seat_.remove_keyboard(this); }
+
     void handle_key(wlr_keyboard_key_event *event) {
         // A key that ran a binding is ours until it is released: its client
         // never saw it pressed, so it must not see it released either.
@@ -83,45 +86,24 @@ Seat::Seat(Server &server)
     , cursor_theme_(wlr_xcursor_manager_create(nullptr, 24)) {
     wlr_cursor_attach_output_layout(cursor_.get(), server.output_layout);
 
-    new_input_.connect(&server.backend->events.new_input,
-                       [this](wlr_input_device *device) { handle_new_input(device); });
-    cursor_motion_.connect(&cursor_->events.motion, [this](wlr_pointer_motion_event *event) {
-        handle_cursor_motion(event);
-    });
-    cursor_motion_absolute_.connect(
-        &cursor_->events.motion_absolute,
-        [this](wlr_pointer_motion_absolute_event *event) { handle_cursor_motion_absolute(event); });
-    cursor_button_.connect(&cursor_->events.button, [this](wlr_pointer_button_event *event) {
-        handle_cursor_button(event);
-    });
-    cursor_axis_.connect(&cursor_->events.axis, [this](wlr_pointer_axis_event *event) {
-        wlr_seat_pointer_notify_axis(seat_, event->time_msec, event->orientation, event->delta,
-                                     event->delta_discrete, event->source,
-                                     event->relative_direction);
-    });
-    // Pointer events come in frames (e.g. two axes at once); forward the
-    // grouping so clients apply them together.
-    cursor_frame_.connect(&cursor_->events.frame, [this] { wlr_seat_pointer_notify_frame(seat_); });
+    new_input_.connect(&server.backend->events.new_input, this, &Seat::handle_new_input);
+    cursor_motion_.connect(&cursor_->events.motion, this, &Seat::handle_cursor_motion);
+    cursor_motion_absolute_.connect(&cursor_->events.motion_absolute, this,
+                                    &Seat::handle_cursor_motion_absolute);
+    cursor_button_.connect(&cursor_->events.button, this, &Seat::handle_cursor_button);
+    cursor_axis_.connect(&cursor_->events.axis, this, &Seat::handle_cursor_axis);
+    cursor_frame_.connect(&cursor_->events.frame, this, &Seat::handle_cursor_frame);
     // Touch goes through the cursor too, which maps each touchscreen to
     // its output; no cursor image moves for it.
-    touch_down_.connect(&cursor_->events.touch_down,
-                        [this](wlr_touch_down_event *event) { handle_touch_down(event); });
-    touch_motion_.connect(&cursor_->events.touch_motion,
-                          [this](wlr_touch_motion_event *event) { handle_touch_motion(event); });
-    touch_up_.connect(&cursor_->events.touch_up,
-                      [this](wlr_touch_up_event *event) { handle_touch_up(event); });
-    touch_cancel_.connect(&cursor_->events.touch_cancel,
-                          [this](wlr_touch_cancel_event *event) { handle_touch_cancel(event); });
-    touch_frame_.connect(&cursor_->events.touch_frame,
-                         [this] { wlr_seat_touch_notify_frame(seat_); });
-    request_set_cursor_.connect(&seat_->events.request_set_cursor,
-                                [this](wlr_seat_pointer_request_set_cursor_event *event) {
-                                    handle_request_set_cursor(event);
-                                });
-    request_set_selection_.connect(&seat_->events.request_set_selection,
-                                   [this](wlr_seat_request_set_selection_event *event) {
-                                       handle_request_set_selection(event);
-                                   });
+    touch_down_.connect(&cursor_->events.touch_down, this, &Seat::handle_touch_down);
+    touch_motion_.connect(&cursor_->events.touch_motion, this, &Seat::handle_touch_motion);
+    touch_up_.connect(&cursor_->events.touch_up, this, &Seat::handle_touch_up);
+    touch_cancel_.connect(&cursor_->events.touch_cancel, this, &Seat::handle_touch_cancel);
+    touch_frame_.connect(&cursor_->events.touch_frame, this, &Seat::handle_touch_frame);
+    request_set_cursor_.connect(&seat_->events.request_set_cursor, this,
+                                &Seat::handle_request_set_cursor);
+    request_set_selection_.connect(&seat_->events.request_set_selection, this,
+                                   &Seat::handle_request_set_selection);
     update_capabilities();
 }
 
@@ -134,6 +116,21 @@ void Seat::focus(wlr_surface *surface) {
     } else {
         wlr_seat_keyboard_notify_enter(seat_, surface, nullptr, 0, nullptr);
     }
+}
+
+void Seat::handle_cursor_axis(wlr_pointer_axis_event *event) {
+    wlr_seat_pointer_notify_axis(seat_, event->time_msec, event->orientation, event->delta,
+                                 event->delta_discrete, event->source, event->relative_direction);
+}
+
+// Pointer events come in frames (e.g. two axes at once); forward the
+// grouping so clients apply them together.
+void Seat::handle_cursor_frame() {
+    wlr_seat_pointer_notify_frame(seat_);
+}
+
+void Seat::handle_touch_frame() {
+    wlr_seat_touch_notify_frame(seat_);
 }
 
 void Seat::handle_new_input(wlr_input_device *device) {

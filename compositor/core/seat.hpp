@@ -35,12 +35,15 @@ class Seat {
     void handle_cursor_motion(wlr_pointer_motion_event *event);
     void handle_cursor_motion_absolute(wlr_pointer_motion_absolute_event *event);
     void handle_cursor_button(wlr_pointer_button_event *event);
+    void handle_cursor_axis(wlr_pointer_axis_event *event);
+    void handle_cursor_frame();
     void handle_request_set_cursor(wlr_seat_pointer_request_set_cursor_event *event);
     void handle_request_set_selection(wlr_seat_request_set_selection_event *event);
     void handle_touch_down(wlr_touch_down_event *event);
     void handle_touch_motion(wlr_touch_motion_event *event);
     void handle_touch_up(wlr_touch_up_event *event);
     void handle_touch_cancel(wlr_touch_cancel_event *event);
+    void handle_touch_frame();
     void update_pointer_focus(uint32_t time_msec);
     wlr_surface *surface_at(double lx, double ly, double &sx, double &sy) const;
     void update_capabilities();

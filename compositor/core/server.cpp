@@ -74,16 +74,12 @@ bool Server::start(std::string &error) {
     xdg_shell = wlr_xdg_shell_create(display, 6);
     seat = std::make_unique<Seat>(*this);
 
-    new_output_.connect(&backend->events.new_output,
-                        [this](wlr_output *output) { handle_new_output(output); });
-    new_toplevel_.connect(&xdg_shell->events.new_toplevel, [this](wlr_xdg_toplevel *toplevel) {
-        views_.push_back(std::make_unique<View>(*this, toplevel));
-    });
-    new_popup_.connect(&xdg_shell->events.new_popup,
-                       [this](wlr_xdg_popup *popup) { Popup::create(*this, popup); });
+    new_output_.connect(&backend->events.new_output, this, &Server::handle_new_output);
+    new_toplevel_.connect(&xdg_shell->events.new_toplevel, this, &Server::handle_new_toplevel);
+    new_popup_.connect(&xdg_shell->events.new_popup, this, &Server::handle_new_popup);
     // An output's mode changes after the fact: nested, the host resizes our
     // window; a VT, the user picks another mode. Windows follow its size.
-    layout_change_.connect(&output_layout->events.change, [this] { arrange_views(); });
+    layout_change_.connect(&output_layout->events.change, this, &Server::handle_layout_change);
 
     const char *socket = options_.socket.empty()
                              ? wl_display_add_socket_auto(display)
@@ -165,6 +161,18 @@ void Server::handle_action(const KeyAction &action) {
         }
         break;
     }
+}
+
+void Server::handle_new_toplevel(wlr_xdg_toplevel *toplevel) {
+    views_.push_back(std::make_unique<View>(*this, toplevel));
+}
+
+void Server::handle_new_popup(wlr_xdg_popup *popup) {
+    Popup::create(*this, popup);
+}
+
+void Server::handle_layout_change() {
+    arrange_views();
 }
 
 // The HUD's first line: the camera's sync mode and trouble, the output's rate.

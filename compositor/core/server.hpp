@@ -88,6 +88,9 @@ class Server {
     explicit Server(const Options &options);
     bool start(std::string &error);
     void handle_new_output(wlr_output *output);
+    void handle_new_toplevel(wlr_xdg_toplevel *toplevel);
+    void handle_new_popup(wlr_xdg_popup *popup);
+    void handle_layout_change();
     HudStatus hud_status() const;
     void print_summaries() const;
 

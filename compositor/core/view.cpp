@@ -15,14 +15,14 @@ View::View(Server &server, wlr_xdg_toplevel *toplevel)
     , frames_(*server.stats, server.options().completion_stamps) {
     toplevel_->base->data = scene_tree_;
     wlr_surface *surface = toplevel_->base->surface;
-    commit_.connect(&surface->events.commit, [this] { handle_commit(); });
-    map_.connect(&surface->events.map, [this] { handle_map(); });
-    unmap_.connect(&surface->events.unmap, [this] { handle_unmap(); });
-    request_fullscreen_.connect(&toplevel_->events.request_fullscreen,
-                                [this] { handle_request_state(); });
-    request_maximize_.connect(&toplevel_->events.request_maximize,
-                              [this] { handle_request_state(); });
-    destroy_.connect(&toplevel_->events.destroy, [this] { handle_destroy(); });
+    commit_.connect(&surface->events.commit, this, &View::handle_commit);
+    map_.connect(&surface->events.map, this, &View::handle_map);
+    unmap_.connect(&surface->events.unmap, this, &View::handle_unmap);
+    request_fullscreen_.connect(&toplevel_->events.request_fullscreen, this,
+                                &View::handle_request_state);
+    request_maximize_.connect(&toplevel_->events.request_maximize, this,
+                              &View::handle_request_state);
+    destroy_.connect(&toplevel_->events.destroy, this, &View::handle_destroy);
 }
 
 void View::handle_commit() {

@@ -39,10 +39,14 @@ void PresentTracker::sampled(wlr_scene_output_sample_event *event, bool cpu_copy
     in_flight_.back().record.zero_copy = event->direct_scanout;
     in_flight_.back().record.cpu_copy = cpu_copy;
     if (!present_.connected()) {
-        present_.connect(&output->events.present,
-                         [this](wlr_output_event_present *present) { handle_present(present); });
-        output_destroy_.connect(&output->events.destroy, [this] { finish_all(); });
+        present_.connect(&output->events.present, this, &PresentTracker::handle_present);
+        output_destroy_.connect(&output->events.destroy, this,
+                                &PresentTracker::handle_output_destroy);
     }
+}
+
+void PresentTracker::handle_output_destroy() {
+    finish_all();
 }
 
 void PresentTracker::handle_present(wlr_output_event_present *event) {

@@ -38,6 +38,7 @@ class PresentTracker {
 
   private:
     void handle_present(wlr_output_event_present *event);
+    void handle_output_destroy();
     void finish(size_t index, int64_t present_ns);
 
     struct InFlight {

@@ -11,9 +11,8 @@ void ScanoutReport::watch(wlr_scene_buffer *buffer) {
     }
     Watched &watched = watched_.emplace_back();
     watched.buffer = buffer;
-    watched.output_sample.connect(
-        &buffer->events.output_sample,
-        [this](wlr_scene_output_sample_event *event) { handle_sample(event); });
+    watched.output_sample.connect(&buffer->events.output_sample, this,
+                                  &ScanoutReport::handle_sample);
     watched.destroy.connect(&buffer->node.events.destroy,
                             [this, same] { watched_.remove_if(same); });
 }

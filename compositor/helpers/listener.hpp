@@ -4,7 +4,9 @@
 // linked, corrupts the emitter's list: the classic wlroots use-after-free.
 // Listener<T> unlinks itself when it is destroyed or reconnected, so the
 // owner's lifetime is the listener's lifetime, and calls a typed handler:
-// Listener<wlr_output> gets a wlr_output *, Listener<> gets nothing.
+// Listener<wlr_output> gets a wlr_output *, Listener<> gets nothing. The
+// handler is usually the owner's member function, named handle_<event> as in
+// wlroots: `frame_.connect(&output->events.frame, this, &Output::handle_frame)`.
 #pragma once
 
 #include <functional>
@@ -19,6 +21,8 @@ template <class T = void> class Listener {
   public:
     using Handler =
         std::conditional_t<std::is_void_v<T>, std::function<void()>, std::function<void(T *)>>;
+    template <class Owner>
+    using Method = std::conditional_t<std::is_void_v<T>, void (Owner::*)(), void (Owner::*)(T *)>;
 
     Listener() = default;
     Listener(const Listener &) = delete;
@@ -30,6 +34,10 @@ template <class T = void> class Listener {
         handler_ = std::move(handler);
         slot_.listener.notify = &Listener::notify;
         wl_signal_add(signal, &slot_.listener);
+    }
+
+    template <class Owner> void connect(wl_signal *signal, Owner *owner, Method<Owner> handler) {
+        connect(signal, [owner, handler](auto... data) { (owner->*handler)(data...); });
     }
 
     void disconnect() {

@@ -35,6 +35,27 @@ TEST(Listener, VoidHandlerIgnoresData) {
     EXPECT_EQ(calls, 2);
 }
 
+TEST(Listener, CallsTheOwnersMemberFunction) {
+    struct Owner {
+        void handle_value(int *value) { seen = *value; }
+        void handle_ping() { ++pings; }
+        int seen = 0;
+        int pings = 0;
+    };
+    Emitter values;
+    Emitter pings;
+    Owner owner;
+    Listener<int> value_listener;
+    Listener<> ping_listener;
+    value_listener.connect(&values.signal, &owner, &Owner::handle_value);
+    ping_listener.connect(&pings.signal, &owner, &Owner::handle_ping);
+    int value = 7;
+    wl_signal_emit(&values.signal, &value);
+    wl_signal_emit(&pings.signal, nullptr);
+    EXPECT_EQ(owner.seen, 7);
+    EXPECT_EQ(owner.pings, 1);
+}
+
 TEST(Listener, DestroyedListenerIsUnlinked) {
     Emitter emitter;
     int calls = 0;
