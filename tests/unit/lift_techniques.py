@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Lifts each technique out of the tree, as a developer copying it would.
 
-For each folder of compositor/ but the core, copies it, compositor/helpers/
+For each technique folder of compositor/, copies it, compositor/helpers/
 and what its README.md says it needs besides into an empty directory, then
 compiles every source there, and every header on its own, with only those
 folders on the include path and the system's libraries (pkg-config). Fails,
 naming the file, when a technique reaches for anything else.
 
-lift_techniques.py TOP CXX GENERATED_HEADER...
+lift_techniques.py TOP CXX TECHNIQUE...
+
+where each TECHNIQUE is NAME:FOLDERS:HEADERS, the other folders it needs
+and the generated headers it needs, comma-separated (compositor/meson.build).
 """
 
 import concurrent.futures
@@ -18,15 +21,6 @@ import subprocess
 import sys
 import tempfile
 
-# What each technique needs besides its folder and the helpers: other
-# technique folders, and generated headers (by file name).
-TECHNIQUES = {
-    "helpers": ([], []),
-    "frame_clock": ([], []),
-    "camera": (["frame_clock"], []),
-    "client_sync": ([], ["linux-dmabuf-v1-protocol.h"]),
-    "hud": ([], ["shaders.hpp"]),
-}
 PACKAGES = ["wlroots-0.20", "wayland-server", "pixman-1", "libdrm", "egl", "glesv2"]
 FLAGS = ["-std=c++20", "-fsyntax-only", "-Wall", "-Wextra", "-Werror", "-DWLR_USE_UNSTABLE"]
 
@@ -36,8 +30,10 @@ def compile_one(command):
     return command[-1], result.returncode, result.stderr
 
 
-def lift(top, cxx, generated, technique, work):
-    folders, headers = TECHNIQUES[technique]
+def lift(top, cxx, spec, work):
+    technique, folders, headers = spec.split(":")
+    folders = [folder for folder in folders.split(",") if folder]
+    headers = [header for header in headers.split(",") if header]
     lifted = os.path.join(work, technique)
     copied = list(dict.fromkeys([technique, "helpers", *folders]))
     include = []
@@ -46,8 +42,8 @@ def lift(top, cxx, generated, technique, work):
         include.append(os.path.join(lifted, folder))
     if headers:
         os.makedirs(os.path.join(lifted, "generated"))
-        for name in headers:
-            shutil.copy(generated[name], os.path.join(lifted, "generated", name))
+        for header in headers:
+            shutil.copy(header, os.path.join(lifted, "generated"))
         include.append(os.path.join(lifted, "generated"))
     pkg_flags = shlex.split(
         subprocess.run(["pkg-config", "--cflags", *PACKAGES], check=True, capture_output=True,
@@ -73,15 +69,14 @@ def lift(top, cxx, generated, technique, work):
     for unit, errors in failed:
         print(f"{technique}: {os.path.relpath(unit, lifted)} does not build lifted:\n{errors}")
     print(f"{technique}: {len(units) - len(failed)} of {len(units)} files build with "
-          f"{', '.join(copied + headers)} alone")
+          f"{', '.join(copied + [os.path.basename(header) for header in headers])} alone")
     return not failed
 
 
 def main():
-    top, cxx, *generated_paths = sys.argv[1:]
-    generated = {os.path.basename(path): path for path in generated_paths}
+    top, cxx, *specs = sys.argv[1:]
     with tempfile.TemporaryDirectory(prefix="fencecam-lift-") as work:
-        ok = [lift(top, shlex.split(cxx), generated, technique, work) for technique in TECHNIQUES]
+        ok = [lift(top, shlex.split(cxx), spec, work) for spec in specs]
     return 0 if all(ok) else 1
 
 
