@@ -2,12 +2,12 @@
 
 #include <list>
 
-#include "client_name.hpp"
 #include "event_source.hpp"
 #include "held_commits.hpp"
 #include "listener.hpp"
 #include "sync_file.hpp"
 #include "unique_fd.hpp"
+#include "waiter_per_surface.hpp"
 
 namespace fencecam {
 
@@ -127,15 +127,7 @@ class SurfaceWaiter {
         case FenceState::Status::pending:
             break;
         }
-        // Still pending at the bound: a broken producer. The commit stays
-        // locked: it is never shown, and wlroots frees it with the surface
-        // when the client goes.
-        wl_client *client = wl_resource_get_client(surface_->resource);
-        const char *why = "its dma-buf's write fence did not signal in time";
-        wlr_log(WLR_ERROR, "%s disconnected: %s (bound %lld ms); its frame was not shown",
-                describe_client(client).c_str(), why, static_cast<long long>(timeout_.count()));
-        wl_client_post_implementation_error(client, "%s (bound %lld ms)", why,
-                                            static_cast<long long>(timeout_.count()));
+        disconnect_client(surface_, "its dma-buf's write fence did not signal in time", timeout_);
     }
 
     wlr_surface *surface_;
@@ -148,33 +140,11 @@ class SurfaceWaiter {
     Listener<> destroy_;
 };
 
-// Gives every new surface a waiter; frees itself with the compositor.
-class ImplicitSyncWaiter {
-  public:
-    ImplicitSyncWaiter(wlr_compositor *compositor, wl_event_loop *loop,
-                       std::chrono::milliseconds timeout)
-        : loop_(loop)
-        , timeout_(timeout) {
-        new_surface_.connect(&compositor->events.new_surface, this,
-                             &ImplicitSyncWaiter::handle_new_surface);
-        destroy_.connect(&compositor->events.destroy, this, &ImplicitSyncWaiter::handle_destroy);
-    }
-
-  private:
-    void handle_new_surface(wlr_surface *surface) { new SurfaceWaiter(surface, loop_, timeout_); }
-    void handle_destroy() { delete this; }
-
-    wl_event_loop *loop_;
-    std::chrono::milliseconds timeout_;
-    Listener<wlr_surface> new_surface_;
-    Listener<> destroy_;
-};
-
 } // namespace
 
 void create_implicit_sync_waiter(wlr_compositor *compositor, wl_event_loop *loop,
                                  std::chrono::milliseconds timeout) {
-    new ImplicitSyncWaiter(compositor, loop, timeout);
+    new WaiterPerSurface<SurfaceWaiter>(compositor, loop, timeout);
 }
 
 } // namespace fencecam

@@ -5,12 +5,12 @@
 #include <sys/types.h>
 #include <xf86drm.h>
 
-#include "client_name.hpp"
 #include "event_source.hpp"
 #include "held_commits.hpp"
 #include "listener.hpp"
 #include "sync_file.hpp"
 #include "unique_fd.hpp"
+#include "waiter_per_surface.hpp"
 
 namespace fencecam {
 
@@ -222,15 +222,9 @@ class SurfaceWaiter {
         fail(held, "its acquire point did not signal in time");
     }
 
-    // The commit stays locked: it is never shown, and wlroots frees it with
-    // the surface when the client goes.
     void fail(Held held, const char *why) {
         held_.erase(held);
-        wl_client *client = wl_resource_get_client(surface_->resource);
-        wlr_log(WLR_ERROR, "%s disconnected: %s (bound %lld ms); its frame was not shown",
-                describe_client(client).c_str(), why, static_cast<long long>(timeout_.count()));
-        wl_client_post_implementation_error(client, "%s (bound %lld ms)", why,
-                                            static_cast<long long>(timeout_.count()));
+        disconnect_client(surface_, why, timeout_);
     }
 
     // The commit has been applied; the scene reads the state next.
@@ -261,33 +255,11 @@ class SurfaceWaiter {
     Listener<> destroy_;
 };
 
-// Gives every new surface a waiter; frees itself with the compositor.
-class SyncobjWaiter {
-  public:
-    SyncobjWaiter(wlr_compositor *compositor, wl_event_loop *loop,
-                  std::chrono::milliseconds timeout)
-        : loop_(loop)
-        , timeout_(timeout) {
-        new_surface_.connect(&compositor->events.new_surface, this,
-                             &SyncobjWaiter::handle_new_surface);
-        destroy_.connect(&compositor->events.destroy, this, &SyncobjWaiter::handle_destroy);
-    }
-
-  private:
-    void handle_new_surface(wlr_surface *surface) { new SurfaceWaiter(surface, loop_, timeout_); }
-    void handle_destroy() { delete this; }
-
-    wl_event_loop *loop_;
-    std::chrono::milliseconds timeout_;
-    Listener<wlr_surface> new_surface_;
-    Listener<> destroy_;
-};
-
 } // namespace
 
 void create_syncobj_waiter(wlr_compositor *compositor, wl_event_loop *loop,
                            std::chrono::milliseconds timeout) {
-    new SyncobjWaiter(compositor, loop, timeout);
+    new WaiterPerSurface<SurfaceWaiter>(compositor, loop, timeout);
 }
 
 } // namespace fencecam
