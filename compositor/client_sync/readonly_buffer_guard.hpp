@@ -2,44 +2,16 @@
 // screen by direct scanout, or as a CPU copy, never through a renderer that
 // would map it writable.
 //
-// Why: a software GL renderer (Mesa's llvmpipe, which runs wherever there is
-// no GPU, e.g. on vkms) reads an imported dma-buf by mmap()ing it
-// PROT_READ | PROT_WRITE. A dma-buf the client exported O_RDONLY (as
-// weston-simple-dmabuf-v4l does: it only lets others read its camera
-// frames) makes that mmap fail with EACCES, and Mesa's rasteriser threads
-// then crash the compositor. The same happens to a screenshot: wlroots'
-// capture protocols sample the output's buffer, which under direct scanout
-// is the client's.
-//
-// Rejecting such buffers would break clients that work today: fullscreen at
-// the output's size, their buffer goes to the display untouched. So, for
-// each output, just before wlr_scene_output_commit:
-//  - every scene buffer whose dma-buf has a read-only plane is looked at;
-//  - it may stay only if the scene is certain to scan it out: it is the
-//    topmost node on the output, covers it exactly with an opaque buffer of
-//    the output's size and transform, the output allows direct scanout (no
-//    software cursor), the display accepts it (wlr_output_test_state), and
-//    no screenshot is waiting for this frame;
-//  - otherwise the node shows a CPU copy of the client's frame instead
-//    (dmabuf_cpu_copy.hpp: a read-only mapping, read once the dma-buf's
-//    write fences have signalled), made once per new client buffer, with one
-//    log line per surface; each presented copy is counted in the frame
-//    records (client_frames.hpp). The client's next commit puts its own
-//    buffer back on the node, so it returns to zero copy as soon as it can
-//    be scanned out;
-//  - a frame still being written keeps the last copy on screen (tried again
-//    at the next frame), and a format no copy can show (YUV) is not shown at
-//    all: the node is disabled, with one log line naming the client. The
-//    scene never sees a read-only buffer it would have to render.
-//
-// A screenshot request (zwlr_screencopy_frame_v1.copy*,
-// ext_image_copy_capture_frame_v1.capture) is seen by a protocol logger just
-// before wlroots dispatches it; the next frame then shows copies of
-// read-only buffers, so the capture reads a frame the renderer can read.
-//
-// GPU renderers import dma-bufs into the GPU's memory manager and never map
-// them, so the guard only exists for software renderers
-// (EGL_MESA_device_software).
+// Why: a software GL renderer (llvmpipe) mmap()s an imported dma-buf
+// PROT_READ | PROT_WRITE; on a dma-buf exported O_RDONLY that fails, and
+// Mesa's rasteriser threads crash the compositor. Rejecting such buffers
+// would break clients that scan out fine today. So before each output
+// commit, a read-only buffer stays on its node only if the scene is certain
+// to scan it out (topmost, exactly covering the output, accepted by the
+// display, no screenshot pending); otherwise the node shows a CPU copy of
+// it (dmabuf_cpu_copy.hpp), or nothing for a format no copy can show. GPU
+// renderers never map dma-bufs, so the guard exists only for software ones.
+// The whole story: docs/dmabuf-import-check.md, "The read-only guard".
 //
 // To lift it: create one per wlr_scene_output when
 // renderer_maps_dmabufs(renderer), and call before_commit() before each

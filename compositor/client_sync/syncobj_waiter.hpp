@@ -1,35 +1,14 @@
 // The syncobj waiter: explicit sync (linux-drm-syncobj-v1) with the same
 // guarantee as the implicit-sync waiter.
 //
-// An explicit-sync client attaches a buffer with an acquire point (the buffer
-// is ready once this timeline point signals) and a release point (the
-// compositor signals it once it no longer reads the buffer). What wlroots
-// 0.20 does, and what this file adds:
-//
-//  acquire  wlroots holds the commit only until a fence *materialises* at the
-//           point (DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE), then hands the
-//           point to the renderer and to KMS as a wait: an unbounded wait
-//           on the GPU or in the display driver, so one late fence can
-//           freeze the screen. Renderers and KMS drivers without timeline
-//           support (llvmpipe, vkms) cannot wait at all and skip the buffer.
-//           Here the commit is held (wlr_surface_lock_pending) until the
-//           point has *signalled* (a syncobj eventfd with flags 0), within a
-//           bound; once the commit is applied, the point is taken out of the
-//           surface state, so the scene asks nobody to wait for a fence that
-//           has already signalled.
-//  release  wlroots signals the release point when the surface's state is
-//           replaced, merged with the release fences of the outputs that
-//           sampled it, where the renderer and backend support timelines.
-//           Without them (vkms, llvmpipe), the point would signal while KMS
-//           may still scan the old buffer out: release_after_flip.hpp holds
-//           it until no output reads the buffer.
-//  errors   an acquire point that signalled with an error (the producer
-//           failed) is withheld: applied only together with the surface's
-//           next ready commit, so no output ever samples it (held_commits.hpp).
-//  bound    an acquire point still pending after `timeout` (never
-//           materialised, a broken producer) ends the client with a protocol
-//           error and a log line. Its surface keeps its previous buffer until
-//           then; other surfaces and the output never wait for it.
+// wlroots 0.20 holds a commit only until a fence *materialises* at its
+// acquire point, then hands the point to the renderer and KMS as an
+// unbounded wait (or, where they cannot wait, shows the buffer unfinished).
+// Here the commit is held (wlr_surface_lock_pending) until the point has
+// *signalled*, within a bound, and the point is then taken out of the
+// surface state. An errored point is withheld (held_commits.hpp); one still
+// pending at the bound ends the client. Release points are held by
+// release_after_flip.hpp. The whole story: docs/syncobj-waiter.md.
 //
 // To lift it: call create_syncobj_waiter once after wlr_compositor_create,
 // where linux-drm-syncobj-v1 is offered. It frees itself with the compositor.

@@ -1,22 +1,14 @@
 // A CPU copy of a dma-buf, for a renderer that must not read the dma-buf
-// itself.
+// itself (a read-only dma-buf under llvmpipe: readonly_buffer_guard.hpp).
 //
-// Mesa's software renderer (llvmpipe) samples an imported dma-buf through
-// a PROT_READ | PROT_WRITE mapping. A dma-buf the client exported O_RDONLY
-// (weston-simple-dmabuf-v4l does) refuses that mapping, and llvmpipe then
-// crashes the compositor. A read-only mapping works, though: this file maps
-// the dma-buf PROT_READ, copies its pixels into ordinary memory
-// (MemoryBuffer), and hands back a wlr_buffer that any renderer can upload
-// and sample. The copy costs one frame's worth of memory bandwidth on the
-// compositor's thread, so it is meant only for frames that cannot be
-// scanned out as they are (readonly_buffer_guard.hpp decides).
-//
-// The pixels are read only once the dma-buf's write fences have signalled,
-// and never by waiting for them (dmabuf_cpu_read.hpp): a dma-buf still
-// being written is `busy`, and the caller keeps showing its last copy.
-// Only what a renderer can sample from memory can be copied: one linear
-// plane of a format the renderer lists for data-pointer buffers (the RGB
-// formats); YUV (YUYV, NV12) would need a conversion and is `unsupported`.
+// The dma-buf is mapped PROT_READ, its pixels copied into a MemoryBuffer,
+// and the result is a wlr_buffer any renderer can upload. The pixels are
+// read only once the dma-buf's write fences have signalled, never by
+// waiting for them (dmabuf_cpu_read.hpp): a dma-buf still being written is
+// `busy`. Only one linear plane of a format the renderer lists for
+// data-pointer buffers (RGB) can be copied; YUV is `unsupported`. A copy
+// costs a frame's memory bandwidth on the compositor's thread: use it only
+// for frames that cannot be scanned out as they are.
 //
 // To lift it: call copy_dmabuf() with the renderer's
 // wlr_renderer_get_texture_formats(renderer, WLR_BUFFER_CAP_DATA_PTR) and
