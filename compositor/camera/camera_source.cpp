@@ -48,20 +48,16 @@ void add_displayable_formats(ModeWanted &wanted, const CameraHost &host) {
 } // namespace
 
 CameraSource::CameraSource(CameraHost host, wlr_scene_tree *layer, CameraOptions options,
-                           FrameStats &stats, bool completion_stamps)
+                           CameraFrameSink &frames)
     : host_(std::move(host))
     , options_(std::move(options))
-    , completion_stamps_(completion_stamps)
-    , layer_(layer)
-    , stats_(stats)
-    , presents_(stats) {
+    , frames_(frames)
+    , layer_(layer) {
     // "No signal": a dark red field, shown whenever no camera frame is.
     const float no_signal_color[4] = {0.30f, 0.04f, 0.04f, 1.0f};
     no_signal_ = wlr_scene_rect_create(layer_, 16384, 16384, no_signal_color);
     picture_ = wlr_scene_buffer_create(layer_, nullptr);
-    scanout_.watch(picture_);
-    scanout_.set_sample_handler(
-        [this](wlr_scene_output_sample_event *event) { presents_.sampled(event); });
+    frames_.watch(picture_);
     retry_timer_ = EventSource::timer(host_.loop, [this] { start(); });
     watchdog_ = EventSource::timer(host_.loop, [this] { handle_watchdog(); });
     failure_check_ = EventSource::timer(host_.loop, [this] {
@@ -421,7 +417,7 @@ void CameraSource::handle_video(uint32_t mask) {
         watchdog_.arm(with_camera_ > 0 ? watchdog_ms() : 0);
         SlotSequence &sequence = slot_sequences_[frame->index];
         if (sequence.latched != 0) {
-            presents_.set_v4l2_sequence(sequence.latched, frame->sequence);
+            frames_.set_v4l2_sequence(sequence.latched, frame->sequence);
             sequence.latched = 0;
         }
         if (frame->error) {
@@ -443,7 +439,7 @@ void CameraSource::record_error(const Dequeued &frame) {
     record.mode = to_string(latcher_->mode());
     record.v4l2_sequence = frame.sequence;
     record.error = true;
-    stats_.record(record);
+    frames_.failed(record);
 }
 
 void CameraSource::lose_camera(const std::string &reason) {
@@ -486,10 +482,7 @@ void CameraSource::latch(unsigned slot, const FrameTimes &times) {
     } else {
         sequence.latched = times.sequence; // numbered when DQBUF returns it
     }
-    if (completion_stamps_) {
-        record.stamp_ns = stamps_.read(buffers_[slot]->base()).value_or(-1);
-    }
-    presents_.latched(record);
+    frames_.latched(record, buffers_[slot]->base());
 
     wlr_scene_buffer_set_buffer(picture_, buffers_[slot]->base());
     // Committed now, or at the deadline of the next vblank it can make.
@@ -517,7 +510,7 @@ void CameraSource::stop() {
     watchdog_.arm(0);
     failure_check_.arm(0);
     with_camera_ = 0;
-    presents_.finish_all();
+    frames_.stopped();
     if (latcher_) {
         const FrameLatcher::Counters &counters = latcher_->counters();
         totals_.latched += counters.latched;
@@ -568,8 +561,8 @@ std::string CameraSource::summary() const {
                   "..%" PRId64 "; %" PRIu64 " samples by direct scanout, %" PRIu64
                   " composited; %" PRIu64 " CPU reads of camera pixels",
                   counters.latched, counters.errors, counters.stale, counters.stalls, restarts_,
-                  first_sequence_, last_sequence_, scanout_.scanout_samples(),
-                  scanout_.composited_samples(), DmabufBuffer::cpu_reads());
+                  first_sequence_, last_sequence_, frames_.scanout_samples(),
+                  frames_.composited_samples(), DmabufBuffer::cpu_reads());
     return line;
 }
 

@@ -18,14 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "completion_stamp.hpp"
+#include "camera_source_options.hpp"
 #include "event_source.hpp"
 #include "frame_latcher.hpp"
-#include "frame_stats.hpp"
-#include "listener.hpp"
-#include "camera_source_options.hpp"
-#include "present_tracker.hpp"
-#include "scanout_report.hpp"
+#include "frame_record.hpp"
 #include "v4l2_camera.hpp"
 #include "wlr.hpp"
 
@@ -43,12 +39,32 @@ struct CameraHost {
     std::function<void()> schedule_commits;
 };
 
+// Where the camera's frames are accounted for (in fencecam, the per-frame
+// records of frame_clock/: core/camera_frame_records.hpp). The camera says
+// what became of each frame; the sink records it.
+class CameraFrameSink {
+  public:
+    virtual ~CameraFrameSink() = default;
+    // The scene buffer that shows the camera's frames.
+    virtual void watch(wlr_scene_buffer *picture) = 0;
+    // `record` is on screen from now on, in `buffer`.
+    virtual void latched(FrameRecord record, wlr_buffer *buffer) = 0;
+    // DQBUF numbered a frame after it was latched as `sequence` (a fence
+    // signals before DQBUF tells the driver's counter).
+    virtual void set_v4l2_sequence(uint64_t sequence, int64_t v4l2_sequence) = 0;
+    // A frame the camera failed: never latched.
+    virtual void failed(const FrameRecord &record) = 0;
+    // The camera stopped: frames not on screen yet never will be.
+    virtual void stopped() = 0;
+    // Output samples of the picture so far: by direct scanout, composited.
+    virtual uint64_t scanout_samples() const = 0;
+    virtual uint64_t composited_samples() const = 0;
+};
+
 class CameraSource {
   public:
-    // Under `completion_stamps` each frame's record carries the time vivid
-    // stamped into it (completion_stamp.hpp).
-    CameraSource(CameraHost host, wlr_scene_tree *layer, CameraOptions options, FrameStats &stats,
-                 bool completion_stamps);
+    CameraSource(CameraHost host, wlr_scene_tree *layer, CameraOptions options,
+                 CameraFrameSink &frames);
     ~CameraSource();
     CameraSource(const CameraSource &) = delete;
     CameraSource &operator=(const CameraSource &) = delete;
@@ -90,7 +106,7 @@ class CameraSource {
 
     CameraHost host_;
     CameraOptions options_;
-    bool completion_stamps_;
+    CameraFrameSink &frames_;
     wlr_scene_tree *layer_;
     wlr_scene_rect *no_signal_;
     wlr_scene_buffer *picture_;
@@ -114,10 +130,6 @@ class CameraSource {
     FrameLatcher::Counters totals_;
     int64_t first_sequence_ = -1; // the driver's frame counter, as DQBUF saw it
     int64_t last_sequence_ = -1;
-    ScanoutReport scanout_{"camera"};
-    FrameStats &stats_;
-    PresentTracker presents_;
-    CompletionStamps stamps_; // under --completion-stamps
     // A slot's latch and its DQBUF, matched whichever comes first, so that
     // its record carries the driver's frame counter: in fence mode a frame is
     // latched before DQBUF returns it, in dqbuf mode after.

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "camera_frame_records.hpp"
 #include "camera_source.hpp"
 #include "frame_stats.hpp"
 #include "hud.hpp"
@@ -106,8 +107,9 @@ bool Server::start(std::string &error) {
         CameraHost host{loop, renderer,
                         [this] { return first_output() ? first_output()->wlr() : nullptr; },
                         [this] { schedule_commits(); }};
+        camera_frames = std::make_unique<CameraFrameRecords>(*stats, options_.completion_stamps);
         camera = std::make_unique<CameraSource>(std::move(host), camera_layer, options_.camera,
-                                                *stats, options_.completion_stamps);
+                                                *camera_frames);
         camera->start();
     }
 
@@ -297,6 +299,7 @@ Server::~Server() {
         std::fprintf(stderr, "fencecam: %s\n", camera->summary().c_str());
     }
     camera.reset();
+    camera_frames.reset();
     sigusr1_.reset();
     sighup_.reset();
     new_toplevel_.disconnect();

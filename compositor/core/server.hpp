@@ -17,6 +17,7 @@
 
 namespace fencecam {
 
+class CameraFrameRecords;
 class CameraSource;
 class FrameStats;
 class Hud;
@@ -62,6 +63,7 @@ class Server {
     wlr_scene_tree *view_layer = nullptr;
     wlr_scene_tree *hud_layer = nullptr;
     std::unique_ptr<FrameStats> stats;
+    std::unique_ptr<CameraFrameRecords> camera_frames;
     std::unique_ptr<CameraSource> camera;
     std::unique_ptr<Hud> hud;
 

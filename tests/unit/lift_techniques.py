@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """Lifts each technique out of the tree, as a developer copying it would.
 
-For each technique folder of compositor/, copies it, compositor/helpers/
-and what its README.md says it needs besides into an empty directory, then
-compiles every source there, and every header on its own, with only those
-folders on the include path and the system's libraries (pkg-config). Fails,
-naming the file, when a technique reaches for anything else.
+For each technique folder of compositor/, copies it and compositor/helpers/
+into an empty directory, then compiles every source there, and every header
+on its own, with only those folders (and the generated headers it needs) on
+the include path and the system's libraries (pkg-config). Fails, naming the
+file, when a technique reaches for anything else.
 
 lift_techniques.py TOP CXX TECHNIQUE...
 
-where each TECHNIQUE is NAME:FOLDERS:HEADERS, the other folders it needs
-and the generated headers it needs, comma-separated (compositor/meson.build).
+where each TECHNIQUE is NAME followed by the paths of the generated headers
+it needs, colon-separated (compositor/meson.build).
 """
 
 import concurrent.futures
@@ -31,11 +31,9 @@ def compile_one(command):
 
 
 def lift(top, cxx, spec, work):
-    technique, folders, headers = spec.split(":")
-    folders = [folder for folder in folders.split(",") if folder]
-    headers = [header for header in headers.split(",") if header]
+    technique, *headers = spec.split(":")
     lifted = os.path.join(work, technique)
-    copied = list(dict.fromkeys([technique, "helpers", *folders]))
+    copied = list(dict.fromkeys([technique, "helpers"]))
     include = []
     for folder in copied:
         shutil.copytree(os.path.join(top, "compositor", folder), os.path.join(lifted, folder))
