@@ -233,10 +233,8 @@ bool ReadOnlyBufferGuard::show_copy(Watched &watched, wlr_buffer *latest, const 
         watched.copied_from = latest;
         // Forgotten with the client's buffer, so that a new buffer at the
         // same address is never taken for the one copied.
-        watched.source_destroy.connect(&latest->events.destroy, [&watched] {
-            watched.copied_from = nullptr;
-            watched.source_destroy.disconnect();
-        });
+        watched.source_destroy.connect(&latest->events.destroy, this,
+                                       &ReadOnlyBufferGuard::handle_source_destroy, watched);
         wlr_scene_buffer_set_buffer(node, watched.copy);
         unhide(watched);
         if (!watched.said_copied) {
@@ -325,12 +323,20 @@ ReadOnlyBufferGuard::Watched &ReadOnlyBufferGuard::watch(wlr_scene_buffer *node)
     watched.node = node;
     // Marked gone here and erased at the next frame (before_commit), so that
     // watched_ only ever changes where nothing is walking it.
-    watched.node_destroy.connect(&node->node.events.destroy, [&watched] {
-        watched.node = nullptr;
-        watched.node_destroy.disconnect();
-        watched.source_destroy.disconnect();
-    });
+    watched.node_destroy.connect(&node->node.events.destroy, this,
+                                 &ReadOnlyBufferGuard::handle_node_destroy, watched);
     return watched;
+}
+
+void ReadOnlyBufferGuard::handle_node_destroy(Watched &watched) {
+    watched.node = nullptr;
+    watched.node_destroy.disconnect();
+    watched.source_destroy.disconnect();
+}
+
+void ReadOnlyBufferGuard::handle_source_destroy(Watched &watched) {
+    watched.copied_from = nullptr;
+    watched.source_destroy.disconnect();
 }
 
 ReadOnlyBufferGuard::Watched *ReadOnlyBufferGuard::find(wlr_scene_buffer *node) {

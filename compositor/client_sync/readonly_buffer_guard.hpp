@@ -66,6 +66,8 @@ class ReadOnlyBufferGuard {
     bool scanout_certain(wlr_scene_buffer *candidate, bool capture_pending);
     wlr_scene_node *topmost_node(wlr_scene_buffer *candidate);
     Watched &watch(wlr_scene_buffer *node);
+    void handle_node_destroy(Watched &watched);
+    void handle_source_destroy(Watched &watched);
     Watched *find(wlr_scene_buffer *node);
     void hide(Watched &watched, const std::string &why);
     void unhide(Watched &watched);

@@ -55,15 +55,11 @@ class HeldBuffer {
             if (!output->enabled || !committed_since_shown(output)) {
                 continue;
             }
-            auto wait = waits_.emplace(waits_.end());
-            wait->after_seq = output->commit_seq;
-            wait->present.connect(&output->events.present,
-                                  [this, wait](wlr_output_event_present *event) {
-                                      if (event->commit_seq > wait->after_seq) {
-                                          done_waiting(wait);
-                                      }
-                                  });
-            wait->destroy.connect(&output->events.destroy, [this, wait] { done_waiting(wait); });
+            OutputWait &wait = waits_.emplace_back();
+            wait.after_seq = output->commit_seq;
+            wait.present.connect(&output->events.present, this, &HeldBuffer::handle_present, wait);
+            wait.destroy.connect(&output->events.destroy, this, &HeldBuffer::handle_output_destroy,
+                                 wait);
         }
         departed_ = true;
         finish_if_unread();
@@ -87,13 +83,19 @@ class HeldBuffer {
         Listener<wlr_output_event_present> present;
         Listener<> destroy;
     };
-    using Wait = std::list<OutputWait>::iterator;
 
-    void done_waiting(Wait wait) {
-        // The listener that called us goes with the wait: keep nothing of it.
-        HeldBuffer *self = this;
-        self->waits_.erase(wait);
-        self->finish_if_unread();
+    void handle_present(OutputWait &wait, wlr_output_event_present *event) {
+        if (event->commit_seq > wait.after_seq) {
+            done_waiting(wait);
+        }
+    }
+    void handle_output_destroy(OutputWait &wait) { done_waiting(wait); }
+
+    // The listener that called us goes with the wait: nothing of it is used
+    // after.
+    void done_waiting(OutputWait &wait) {
+        waits_.remove_if([&wait](const OutputWait &other) { return &other == &wait; });
+        finish_if_unread();
     }
 
     // The scene and KMS dropped the wrapper: a plane scanning it out has

@@ -147,8 +147,7 @@ void Seat::handle_new_input(wlr_input_device *device) {
     case WLR_INPUT_DEVICE_TOUCH: {
         wlr_cursor_attach_input_device(cursor_.get(), device);
         Listener<> &destroy = touchscreens_.emplace_back();
-        destroy.connect(&device->events.destroy,
-                        [this, &destroy] { remove_touchscreen(&destroy); });
+        destroy.connect(&device->events.destroy, this, &Seat::handle_touchscreen_destroy, destroy);
         break;
     }
     default:
@@ -177,8 +176,8 @@ void Seat::remove_keyboard(Keyboard *keyboard) {
     update_capabilities();
 }
 
-void Seat::remove_touchscreen(const Listener<> *destroy) {
-    touchscreens_.remove_if([destroy](const Listener<> &owned) { return &owned == destroy; });
+void Seat::handle_touchscreen_destroy(Listener<> &destroy) {
+    touchscreens_.remove_if([&destroy](const Listener<> &owned) { return &owned == &destroy; });
     update_capabilities();
 }
 

@@ -48,7 +48,7 @@ class Seat {
     wlr_surface *surface_at(double lx, double ly, double &sx, double &sy) const;
     void update_capabilities();
     void remove_keyboard(Keyboard *keyboard);
-    void remove_touchscreen(const Listener<> *destroy);
+    void handle_touchscreen_destroy(Listener<> &destroy);
 
     Server &server_;
     wlr_seat *seat_; // destroyed with the display

@@ -41,20 +41,22 @@ void ClientFrames::watch(wlr_surface *surface, wlr_scene_buffer *scene_buffer) {
     }
     Surface &watched = surfaces_.emplace_back(stats_, surface, scene_buffer);
     watched.source = "client " + describe_client(wl_resource_get_client(surface->resource));
-    watched.client_commit.connect(&surface->events.client_commit,
-                                  [this, &watched] { handle_client_commit(watched); });
-    watched.commit.connect(&surface->events.commit, [this, &watched] { handle_commit(watched); });
-    // The read-only guard may show a CPU copy in the client's place.
-    watched.output_sample.connect(
-        &scene_buffer->events.output_sample, [&watched](wlr_scene_output_sample_event *event) {
-            watched.presents.sampled(event, is_dmabuf_copy(watched.scene_buffer->buffer));
-        });
+    watched.client_commit.connect(&surface->events.client_commit, this,
+                                  &ClientFrames::handle_client_commit, watched);
+    watched.commit.connect(&surface->events.commit, this, &ClientFrames::handle_commit, watched);
+    watched.output_sample.connect(&scene_buffer->events.output_sample, this,
+                                  &ClientFrames::handle_output_sample, watched);
     // Either may go first: the xdg surface's scene tree dies with the role,
     // the surface with the client.
-    watched.surface_destroy.connect(&surface->events.destroy,
-                                    [this, &watched] { forget(watched); });
-    watched.scene_buffer_destroy.connect(&scene_buffer->node.events.destroy,
-                                         [this, &watched] { forget(watched); });
+    watched.surface_destroy.connect(&surface->events.destroy, this, &ClientFrames::handle_destroy,
+                                    watched);
+    watched.scene_buffer_destroy.connect(&scene_buffer->node.events.destroy, this,
+                                         &ClientFrames::handle_destroy, watched);
+}
+
+// The read-only guard may show a CPU copy in the client's place.
+void ClientFrames::handle_output_sample(Surface &watched, wlr_scene_output_sample_event *event) {
+    watched.presents.sampled(event, is_dmabuf_copy(watched.scene_buffer->buffer));
 }
 
 void ClientFrames::handle_client_commit(Surface &watched) {
@@ -98,7 +100,7 @@ void ClientFrames::handle_commit(Surface &watched) {
     watched.presents.latched(record);
 }
 
-void ClientFrames::forget(Surface &watched) {
+void ClientFrames::handle_destroy(Surface &watched) {
     surfaces_.remove_if([&](const Surface &surface) { return &surface == &watched; });
 }
 

@@ -64,7 +64,8 @@ class ClientFrames {
     void watch(wlr_surface *surface, wlr_scene_buffer *scene_buffer);
     void handle_client_commit(Surface &watched);
     void handle_commit(Surface &watched);
-    void forget(Surface &watched);
+    void handle_output_sample(Surface &watched, wlr_scene_output_sample_event *event);
+    void handle_destroy(Surface &watched);
 
     FrameStats &stats_;
     bool completion_stamps_;

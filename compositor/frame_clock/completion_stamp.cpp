@@ -48,12 +48,17 @@ const CompletionStamps::Mapping *CompletionStamps::map(wlr_buffer *buffer, int f
     if (address == MAP_FAILED) {
         return nullptr;
     }
-    auto mapping = std::make_unique<Mapping>(address, page);
-    // The mapping holds the dma-buf open: it goes with the buffer. The
-    // erase is the handler's last act, as it frees the listener.
-    mapping->buffer_destroy.connect(&buffer->events.destroy,
-                                    [this, buffer] { mappings_.erase(buffer); });
+    auto mapping = std::make_unique<Mapping>(buffer, address, page);
+    // The mapping holds the dma-buf open: it goes with the buffer.
+    mapping->buffer_destroy.connect(&buffer->events.destroy, this,
+                                    &CompletionStamps::handle_buffer_destroy, *mapping);
     return mappings_.emplace(buffer, std::move(mapping)).first->second.get();
+}
+
+// The erase is the handler's last act, as it frees the listener.
+void CompletionStamps::handle_buffer_destroy(Mapping &mapping) {
+    wlr_buffer *buffer = mapping.buffer;
+    mappings_.erase(buffer);
 }
 
 } // namespace fencecam

@@ -33,12 +33,14 @@ class CompletionStamps {
   private:
     struct Mapping {
         ~Mapping();
+        wlr_buffer *buffer;
         void *address;
         size_t size;
         Listener<> buffer_destroy;
     };
 
     const Mapping *map(wlr_buffer *buffer, int fd);
+    void handle_buffer_destroy(Mapping &mapping);
 
     std::map<wlr_buffer *, std::unique_ptr<Mapping>> mappings_;
 };

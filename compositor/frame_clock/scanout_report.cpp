@@ -13,8 +13,13 @@ void ScanoutReport::watch(wlr_scene_buffer *buffer) {
     watched.buffer = buffer;
     watched.output_sample.connect(&buffer->events.output_sample, this,
                                   &ScanoutReport::handle_sample);
-    watched.destroy.connect(&buffer->node.events.destroy,
-                            [this, same] { watched_.remove_if(same); });
+    watched.destroy.connect(&buffer->node.events.destroy, this, &ScanoutReport::handle_destroy,
+                            watched);
+}
+
+// Frees the listener that calls it: nothing of `watched` is used after.
+void ScanoutReport::handle_destroy(Watched &watched) {
+    watched_.remove_if([&watched](const Watched &other) { return &other == &watched; });
 }
 
 void ScanoutReport::watch_tree(wlr_scene_tree *tree) {

@@ -46,6 +46,7 @@ class ScanoutReport {
     };
 
     void handle_sample(wlr_scene_output_sample_event *event);
+    void handle_destroy(Watched &watched);
 
     std::string name_;
     std::list<Watched> watched_;

@@ -23,6 +23,9 @@ template <class T = void> class Listener {
         std::conditional_t<std::is_void_v<T>, std::function<void()>, std::function<void(T *)>>;
     template <class Owner>
     using Method = std::conditional_t<std::is_void_v<T>, void (Owner::*)(), void (Owner::*)(T *)>;
+    template <class Owner, class Item>
+    using ItemMethod = std::conditional_t<std::is_void_v<T>, void (Owner::*)(Item &),
+                                          void (Owner::*)(Item &, T *)>;
 
     Listener() = default;
     Listener(const Listener &) = delete;
@@ -38,6 +41,14 @@ template <class T = void> class Listener {
 
     template <class Owner> void connect(wl_signal *signal, Owner *owner, Method<Owner> handler) {
         connect(signal, [owner, handler](auto... data) { (owner->*handler)(data...); });
+    }
+
+    // For a listener in one of the owner's entries (a watched surface, a
+    // device): the handler also gets that entry, and may free it.
+    template <class Owner, class Item>
+    void connect(wl_signal *signal, Owner *owner, ItemMethod<Owner, Item> handler, Item &item) {
+        connect(signal,
+                [owner, handler, &item](auto... data) { (owner->*handler)(item, data...); });
     }
 
     void disconnect() {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <list>
 #include <memory>
 
 #include "listener.hpp"
@@ -54,6 +55,30 @@ TEST(Listener, CallsTheOwnersMemberFunction) {
     wl_signal_emit(&pings.signal, nullptr);
     EXPECT_EQ(owner.seen, 7);
     EXPECT_EQ(owner.pings, 1);
+}
+
+TEST(Listener, HandlerGetsItsEntryAndMayFreeIt) {
+    struct Owner {
+        struct Entry {
+            int value = 0;
+            Listener<> destroy;
+        };
+        void handle_destroy(Entry &entry) {
+            seen = entry.value;
+            entries.remove_if([&entry](const Entry &other) { return &other == &entry; });
+        }
+        std::list<Entry> entries;
+        int seen = 0;
+    };
+    Emitter emitter;
+    Owner owner;
+    Owner::Entry &entry = owner.entries.emplace_back();
+    entry.value = 3;
+    entry.destroy.connect(&emitter.signal, &owner, &Owner::handle_destroy, entry);
+    wl_signal_emit_mutable(&emitter.signal, nullptr);
+    EXPECT_EQ(owner.seen, 3);
+    EXPECT_TRUE(owner.entries.empty());
+    EXPECT_TRUE(wl_list_empty(&emitter.signal.listener_list));
 }
 
 TEST(Listener, DestroyedListenerIsUnlinked) {
