@@ -35,18 +35,13 @@ class DeadlineTimer {
         timerfd_settime(fd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr);
         armed_ = true;
     }
-    void disarm() {
-        itimerspec spec{};
-        timerfd_settime(fd_.get(), 0, &spec, nullptr);
-        armed_ = false;
-    }
     bool armed() const { return armed_; }
 
   private:
     void fire() {
         uint64_t expirations;
         if (read(fd_.get(), &expirations, sizeof expirations) != sizeof expirations) {
-            return; // disarmed or re-armed since it became readable
+            return; // re-armed since it became readable
         }
         armed_ = false;
         callback_();

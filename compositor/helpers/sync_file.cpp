@@ -1,6 +1,8 @@
 #include "sync_file.hpp"
 
+#include <cerrno>
 #include <cstring>
+#include <vector>
 #include <poll.h>
 #include <sys/ioctl.h>
 
@@ -50,19 +52,6 @@ FenceState read_sync_file(int sync_file) {
 bool sync_file_signalled(int sync_file) {
     pollfd signalled{sync_file, POLLIN, 0};
     return poll(&signalled, 1, 0) == 1;
-}
-
-std::vector<std::string> sync_file_fence_names(int sync_file) {
-    sync_file_info info;
-    std::vector<sync_fence_info> fences;
-    std::vector<std::string> names;
-    if (query(sync_file, info, fences)) {
-        for (const sync_fence_info &fence : fences) {
-            names.push_back(std::string(fence.driver_name, strnlen(fence.driver_name, 32)) + ":" +
-                            std::string(fence.obj_name, strnlen(fence.obj_name, 32)));
-        }
-    }
-    return names;
 }
 
 UniqueFd export_write_fences(int dmabuf) {

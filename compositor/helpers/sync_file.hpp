@@ -7,8 +7,6 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-#include <vector>
 
 #include "unique_fd.hpp"
 
@@ -27,10 +25,6 @@ FenceState read_sync_file(int sync_file);
 // Whether every fence in it has signalled, errors and all: a zero-timeout
 // poll, one system call, where read_sync_file takes two and the details.
 bool sync_file_signalled(int sync_file);
-
-// Who made the fences in a sync_file ("driver:timeline" each), for the log
-// and for telling a real producer fence from a kernel's signalled stub.
-std::vector<std::string> sync_file_fence_names(int sync_file);
 
 // The fences a reader of this dma-buf must wait for: its producer's writes.
 // Empty (errno set) if the kernel cannot export them.
