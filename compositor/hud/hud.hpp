@@ -29,7 +29,7 @@ class Hud {
     Hud(const Hud &) = delete;
     Hud &operator=(const Hud &) = delete;
 
-    // A frame that reached the screen or was dropped (from FrameStats).
+    // A frame that reached the screen or was dropped, as it is recorded.
     void add(const FrameRecord &record) {
         history_.add(record);
         sources_.add(record);

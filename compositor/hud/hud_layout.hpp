@@ -32,7 +32,7 @@ namespace fencecam {
 inline constexpr int hud_width = 352;
 inline constexpr int hud_height = 160;
 
-// The latest frames' timings, fed from FrameStats as frames finish.
+// The latest frames' timings, fed with each record as a frame finishes.
 class FrameHistory {
   public:
     static constexpr size_t capacity = 120; // two seconds at 60 Hz
@@ -61,7 +61,7 @@ class FrameHistory {
     uint64_t replaced_ = 0;
 };
 
-// The latest frames of each source, by the name FrameStats gives it. Only
+// The latest frames of each source, by its record's source name. Only
 // the first sources seen get a row: a HUD has room for a few.
 class SourceHistories {
   public:
