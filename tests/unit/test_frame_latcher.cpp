@@ -268,18 +268,4 @@ TEST_F(LatcherTest, NewBoundAppliesToTheFenceBeingTimed) {
     EXPECT_EQ(latcher_->counters().stalls, 1u);
 }
 
-TEST_F(LatcherTest, StreamoffFreesSlotsOffScreenOnly) {
-    make(SyncMode::fence);
-    queue(0);
-    queue(1);
-    signal(0);
-    latcher_->producer_stopped();
-    EXPECT_TRUE(requeued_.empty());
-    latcher_->released(0);
-    EXPECT_EQ(requeued_, std::vector<unsigned>{0});
-    // A dropped fence's late signal is ignored.
-    signal(1);
-    EXPECT_EQ(latched_, std::vector<unsigned>{0});
-}
-
 } // namespace

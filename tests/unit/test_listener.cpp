@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <list>
 #include <memory>
 
 #include "listener.hpp"
@@ -33,6 +34,51 @@ TEST(Listener, VoidHandlerIgnoresData) {
     wl_signal_emit(&emitter.signal, nullptr);
     wl_signal_emit(&emitter.signal, nullptr);
     EXPECT_EQ(calls, 2);
+}
+
+TEST(Listener, CallsTheOwnersMemberFunction) {
+    struct Owner {
+        void handle_value(int *value) { seen = *value; }
+        void handle_ping() { ++pings; }
+        int seen = 0;
+        int pings = 0;
+    };
+    Emitter values;
+    Emitter pings;
+    Owner owner;
+    Listener<int> value_listener;
+    Listener<> ping_listener;
+    value_listener.connect(&values.signal, &owner, &Owner::handle_value);
+    ping_listener.connect(&pings.signal, &owner, &Owner::handle_ping);
+    int value = 7;
+    wl_signal_emit(&values.signal, &value);
+    wl_signal_emit(&pings.signal, nullptr);
+    EXPECT_EQ(owner.seen, 7);
+    EXPECT_EQ(owner.pings, 1);
+}
+
+TEST(Listener, HandlerGetsItsEntryAndMayFreeIt) {
+    struct Owner {
+        struct Entry {
+            int value = 0;
+            Listener<> destroy;
+        };
+        void handle_destroy(Entry &entry) {
+            seen = entry.value;
+            entries.remove_if([&entry](const Entry &other) { return &other == &entry; });
+        }
+        std::list<Entry> entries;
+        int seen = 0;
+    };
+    Emitter emitter;
+    Owner owner;
+    Owner::Entry &entry = owner.entries.emplace_back();
+    entry.value = 3;
+    entry.destroy.connect(&emitter.signal, &owner, &Owner::handle_destroy, entry);
+    wl_signal_emit_mutable(&emitter.signal, nullptr);
+    EXPECT_EQ(owner.seen, 3);
+    EXPECT_TRUE(owner.entries.empty());
+    EXPECT_TRUE(wl_list_empty(&emitter.signal.listener_list));
 }
 
 TEST(Listener, DestroyedListenerIsUnlinked) {
