@@ -37,7 +37,9 @@
 
 enum { kBuffers = 2, kFencedIndex = 1 };
 
-static const char *variant(void) { return sizeof(time_t) == 8 ? "time64" : "time32"; }
+static const char *variant(void) {
+    return sizeof(time_t) == 8 ? "time64" : "time32";
+}
 
 static int fail(const char *format, ...) {
     va_list args;
