@@ -481,6 +481,7 @@ void CameraSource::latch(unsigned slot, const FrameTimes &times) {
         record.v4l2_sequence = sequence.dequeued; // latched as DQBUF returned it
     } else {
         sequence.latched = times.sequence; // numbered when DQBUF returns it
+        record.awaits_v4l2_sequence = true;
     }
     frames_.latched(record, buffers_[slot]->base());
 

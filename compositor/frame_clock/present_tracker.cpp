@@ -14,6 +14,16 @@ void PresentTracker::set_v4l2_sequence(uint64_t sequence, int64_t v4l2_sequence)
     for (InFlight &frame : in_flight_) {
         if (frame.record.sequence == sequence) {
             frame.record.v4l2_sequence = v4l2_sequence;
+            frame.record.awaits_v4l2_sequence = false;
+        }
+    }
+    for (auto it = awaiting_number_.begin(); it != awaiting_number_.end(); ++it) {
+        if (it->sequence == sequence) {
+            it->v4l2_sequence = v4l2_sequence;
+            it->awaits_v4l2_sequence = false;
+            stats_.record(*it);
+            awaiting_number_.erase(it);
+            return;
         }
     }
 }
@@ -65,14 +75,24 @@ void PresentTracker::finish(size_t index, int64_t present_ns) {
         record.zero_copy = false;
         record.cpu_copy = false;
     }
-    stats_.record(record);
     in_flight_.erase(in_flight_.begin() + static_cast<long>(index));
+    // The page flip can come before the camera's DQBUF is handled.
+    if (record.awaits_v4l2_sequence) {
+        awaiting_number_.push_back(record);
+    } else {
+        stats_.record(record);
+    }
 }
 
 void PresentTracker::finish_all() {
     while (!in_flight_.empty()) {
         finish(0, -1);
     }
+    for (FrameRecord &record : awaiting_number_) {
+        record.awaits_v4l2_sequence = false;
+        stats_.record(record);
+    }
+    awaiting_number_.clear();
     present_.disconnect();
     output_destroy_.disconnect();
 }

@@ -29,6 +29,7 @@ class PresentTracker {
     void latched(const FrameRecord &frame);
     // The producer numbered the frame latched as `sequence` after it was
     // latched (a fence signals before DQBUF tells the driver's counter).
+    // A record that awaits its number is written only then.
     void set_v4l2_sequence(uint64_t sequence, int64_t v4l2_sequence);
     // Forward the scene buffer's `output_sample` events here; `cpu_copy`:
     // the scene buffer shows a CPU copy of the frame.
@@ -48,6 +49,8 @@ class PresentTracker {
 
     FrameStats &stats_;
     std::deque<InFlight> in_flight_;
+    // Finished (presented or not), waiting for DQBUF to number them.
+    std::deque<FrameRecord> awaiting_number_;
     Listener<wlr_output_event_present> present_;
     Listener<> output_destroy_;
 };

@@ -35,8 +35,13 @@ struct FrameRecord {
     // (when a fence without a timestamp was seen signalled), "commit".
     std::string ready_from = {};
     // The driver's own frame counter (V4L2 `sequence`), once DQBUF has told
-    // it; -1 for clients, and for a frame finished before DQBUF returned it.
+    // it; -1 for clients, and for a frame its source stopped before DQBUF
+    // returned it.
     int64_t v4l2_sequence = -1;
+    // Latched before DQBUF numbered it (a fence signals first): the record
+    // is written once the number comes, even if the frame is on screen
+    // before.
+    bool awaits_v4l2_sequence = false;
     // The producer failed this frame (V4L2_BUF_FLAG_ERROR, a fence signalled
     // with an error): it was never latched. Such records carry only the
     // source, mode and sequences, and count in no latency figure.
