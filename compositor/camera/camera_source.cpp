@@ -216,6 +216,7 @@ bool CameraSource::open_and_stream(std::string &error) {
     FrameLatcher::Hooks hooks;
     hooks.latch = [this](unsigned slot, const FrameTimes &times) { latch(slot, times); };
     hooks.requeue = [this](unsigned slot) { requeue(slot); };
+    hooks.current_writers = [this](unsigned slot) { return export_fence(slot); };
     latcher_ =
         std::make_unique<FrameLatcher>(host_.loop, mode, std::chrono::milliseconds(timeout_ms),
                                        static_cast<unsigned>(buffers_.size()), hooks);

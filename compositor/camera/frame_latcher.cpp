@@ -57,16 +57,21 @@ void FrameLatcher::queued(unsigned index, UniqueFd fence, int64_t queued_ns) {
     if (mode_ == SyncMode::dqbuf) {
         return;
     }
-    // The fence fd polls readable once it has signalled, with or without an
-    // error; handle_fence reads which.
-    slot.fence = std::move(fence);
     // A buffer the camera completed before its fence was taken hands over
     // a signalled stub with no time of its own: the frame was ready by now,
     // however long the event loop takes to get to it. A zero-timeout poll,
     // the readiness the fence watch waits for, is all it costs per frame.
-    if (sync_file_signalled(slot.fence.get())) {
+    if (sync_file_signalled(fence.get())) {
         slot.signalled_by_ns = monotonic_ns();
     }
+    watch_fence(index, std::move(fence));
+}
+
+// The fence fd polls readable once it has signalled, with or without an
+// error; handle_fence reads which.
+void FrameLatcher::watch_fence(unsigned index, UniqueFd fence) {
+    Slot &slot = slots_[index];
+    slot.fence = std::move(fence);
     slot.fence_watch = EventSource::fd(loop_, slot.fence.get(), WL_EVENT_READABLE,
                                        [this, index](uint32_t) { handle_fence(index); });
     if (timed_sequence_ == 0) {
@@ -138,11 +143,45 @@ void FrameLatcher::complete(unsigned index, bool ok, int64_t ready_ns, ReadySour
         ++counters_.stale;
         return;
     }
+    if (wait_for_other_writers(index)) {
+        return;
+    }
     shown_sequence_ = slot.sequence;
     slot.with_scene = true;
     ++counters_.latched;
     hooks_.latch(index,
                  FrameTimes{slot.sequence, slot.queued_ns, ready_ns, ready_from, monotonic_ns()});
+}
+
+// The producer is done, but the buffer may have another writer (a device or
+// process that added its fence to the dma-buf, after the producer's fence
+// was taken or, in dqbuf mode, at any time). KMS and the renderer would wait
+// for that fence without bound, and the picture would freeze on it: wait for
+// it here instead, under the same bound as any fence. Returns true while the
+// slot waits.
+bool FrameLatcher::wait_for_other_writers(unsigned index) {
+    if (!hooks_.current_writers) {
+        return false;
+    }
+    UniqueFd writers = hooks_.current_writers(index);
+    if (!writers) {
+        return false;
+    }
+    Slot &slot = slots_[index];
+    switch (hooks_.read_fence(writers.get()).status) {
+    case FenceState::Status::signalled:
+        return false;
+    case FenceState::Status::error:
+        ++counters_.errors; // the other write failed: the picture is not whole
+        return true;
+    case FenceState::Status::pending:
+        break;
+    }
+    wlr_log(WLR_DEBUG, "frame %lu: complete, but another writer's fence is pending: waiting",
+            static_cast<unsigned long>(slot.sequence));
+    slot.resolved = false;
+    watch_fence(index, std::move(writers));
+    return true;
 }
 
 void FrameLatcher::released(unsigned index) {
@@ -167,8 +206,7 @@ void FrameLatcher::stop_waiting(Slot &slot) {
 void FrameLatcher::arm_timeout() {
     const Slot *oldest = nullptr;
     for (const Slot &slot : slots_) {
-        if (slot.with_producer && !slot.resolved && slot.fence &&
-            (!oldest || slot.sequence < oldest->sequence)) {
+        if (!slot.resolved && slot.fence && (!oldest || slot.sequence < oldest->sequence)) {
             oldest = &slot;
         }
     }

@@ -15,7 +15,10 @@
 //  3. The oldest outstanding fence gets a bounded wait; past it the frame is
 //     abandoned (never shown, counted as a stall) and nothing else waits.
 //  4. Fences are only ever waited for here, in the event loop: the renderer
-//     and KMS only get buffers whose fences already signalled.
+//     and KMS only get buffers whose fences already signalled. That covers
+//     every writer of the buffer, not only the producer: a fence another
+//     writer added (after the producer's was taken, or in dqbuf mode, where
+//     nobody took one) is read just before latching and waited for too.
 //  5. A slot goes back to the producer only when the producer has returned
 //     it (DQBUF) *and* the scene has released it.
 // Newest wins: a frame older than the one on screen is dropped, so fences
@@ -76,6 +79,10 @@ class FrameLatcher {
         std::function<void(unsigned slot)> requeue;
         // How to read a fence; read_sync_file unless a test says otherwise.
         FenceReader read_fence = read_sync_file;
+        // The fence of every writer the slot's buffer has now (its dma-bufs'
+        // write fences), or an empty fd where the kernel cannot say. Unset:
+        // the producer is the buffer's only writer.
+        std::function<UniqueFd(unsigned slot)> current_writers;
     };
 
     struct Counters {
@@ -120,9 +127,11 @@ class FrameLatcher {
         EventSource fence_watch;
     };
 
+    void watch_fence(unsigned slot, UniqueFd fence);
     void handle_fence(unsigned slot);
     bool judge_fence(unsigned slot);
     void complete(unsigned slot, bool ok, int64_t ready_ns, ReadySource ready_from);
+    bool wait_for_other_writers(unsigned slot);
     void abandon_oldest();
     void arm_timeout();
     void requeue_if_free(unsigned slot);

@@ -31,7 +31,21 @@ class LatcherTest : public ::testing::Test {
             times_.push_back(times);
         };
         hooks.requeue = [this](unsigned slot) { requeued_.push_back(slot); };
-        hooks.read_fence = [this](int fd) { return fences_.at(fd); };
+        hooks.read_fence = [this](int fd) {
+            auto alias = aliases_.find(fd);
+            return fences_.at(alias != aliases_.end() ? alias->second : fd);
+        };
+        hooks.current_writers = [this](unsigned slot) {
+            auto writer = writers_.find(slot);
+            if (writer == writers_.end()) {
+                return UniqueFd();
+            }
+            // The kernel exports a new sync_file each time: a dup, read
+            // through the original's entry.
+            UniqueFd copy(dup(writer->second.get()));
+            aliases_[copy.get()] = writer->second.get();
+            return copy;
+        };
         latcher_ = std::make_unique<FrameLatcher>(loop_, mode, timeout, slots, std::move(hooks));
     }
 
@@ -39,6 +53,7 @@ class LatcherTest : public ::testing::Test {
     void queue(unsigned slot) {
         UniqueFd fence(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
         fences_[fence.get()] = FenceState{};
+        aliases_.erase(fence.get());
         fence_of_[slot] = fence.get();
         // The test's own handle on the fence: it can still signal it after
         // the latcher has closed its copy.
@@ -49,15 +64,32 @@ class LatcherTest : public ::testing::Test {
     // The fence signals (with `error`, at `timestamp_ns`, default now); the
     // latcher hears of it at the next dispatch, unless `dispatch_now` is off.
     void signal(unsigned slot, int error = 0, int64_t timestamp_ns = -1, bool dispatch_now = true) {
-        int fd = fence_of_.at(slot);
+        signal_fd(fence_of_.at(slot), signaller_.at(slot).get(), error, timestamp_ns, dispatch_now);
+    }
+
+    // Another writer adds its fence to `slot`'s buffer (a device or process
+    // with DMA_BUF_IOCTL_IMPORT_SYNC_FILE); the test signals it with
+    // signal_writer.
+    void add_writer(unsigned slot) {
+        UniqueFd fence(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+        fences_[fence.get()] = FenceState{};
+        aliases_.erase(fence.get());
+        writers_[slot] = std::move(fence);
+    }
+
+    void signal_writer(unsigned slot, int error = 0) {
+        int fd = writers_.at(slot).get();
+        signal_fd(fd, fd, error, -1, true);
+    }
+
+    void signal_fd(int fd, int signaller, int error, int64_t timestamp_ns, bool dispatch_now) {
         FenceState &state = fences_[fd];
         state.status = error ? FenceState::Status::error : FenceState::Status::signalled;
         state.error = error;
         state.timestamp_ns = timestamp_ns >= 0 ? timestamp_ns : monotonic_ns();
         signalled_ns_ = state.timestamp_ns;
         uint64_t one = 1;
-        ASSERT_EQ(write(signaller_.at(slot).get(), &one, sizeof one),
-                  static_cast<ssize_t>(sizeof one));
+        ASSERT_EQ(write(signaller, &one, sizeof one), static_cast<ssize_t>(sizeof one));
         if (dispatch_now) {
             dispatch();
         }
@@ -70,6 +102,8 @@ class LatcherTest : public ::testing::Test {
     std::map<int, FenceState> fences_;
     std::map<unsigned, int> fence_of_;
     std::map<unsigned, UniqueFd> signaller_;
+    std::map<unsigned, UniqueFd> writers_;
+    std::map<int, int> aliases_; // a writer fence's copy -> the original
     std::vector<unsigned> latched_;
     std::vector<unsigned> requeued_;
     std::vector<FrameTimes> times_;
@@ -266,6 +300,63 @@ TEST_F(LatcherTest, NewBoundAppliesToTheFenceBeingTimed) {
         dispatch(10);
     }
     EXPECT_EQ(latcher_->counters().stalls, 1u);
+}
+
+// Another writer's fence on a buffer DQBUF returned: KMS would wait for it
+// without bound, so the latcher waits first.
+TEST_F(LatcherTest, DqbufModeWaitsForAnotherWritersFence) {
+    make(SyncMode::dqbuf);
+    latcher_->queued(0, UniqueFd());
+    add_writer(0);
+    latcher_->dequeued(0, false);
+    EXPECT_TRUE(latched_.empty());
+    EXPECT_TRUE(requeued_.empty()) << "the other writer still writes it";
+    signal_writer(0);
+    EXPECT_EQ(latched_, std::vector<unsigned>{0});
+    EXPECT_EQ(times_[0].ready_ns, signalled_ns_) << "ready when the last writer was done";
+    EXPECT_EQ(times_[0].ready_from, ReadySource::fence);
+}
+
+// A fence added after the producer's was taken is not in the producer's
+// sync_file: it is read when the producer's signals.
+TEST_F(LatcherTest, FenceModeWaitsForAWriterAddedAfterTheFenceWasTaken) {
+    make(SyncMode::fence);
+    queue(0);
+    add_writer(0);
+    signal(0);
+    EXPECT_TRUE(latched_.empty());
+    latcher_->dequeued(0, false);
+    EXPECT_TRUE(latched_.empty());
+    EXPECT_TRUE(requeued_.empty());
+    signal_writer(0);
+    EXPECT_EQ(latched_, std::vector<unsigned>{0});
+}
+
+TEST_F(LatcherTest, AnotherWritersStalledFenceIsAbandonedUnderTheSameBound) {
+    make(SyncMode::dqbuf, 20ms);
+    latcher_->queued(0, UniqueFd());
+    latcher_->queued(1, UniqueFd());
+    add_writer(0);
+    latcher_->dequeued(0, false);
+    for (int i = 0; i < 50 && latcher_->counters().stalls < 1; ++i) {
+        dispatch(10);
+    }
+    EXPECT_EQ(latcher_->counters().stalls, 1u);
+    EXPECT_TRUE(latched_.empty());
+    EXPECT_EQ(requeued_, std::vector<unsigned>{0}) << "back to the camera, never shown";
+    latcher_->dequeued(1, false); // the next frame has no other writer
+    EXPECT_EQ(latched_, std::vector<unsigned>{1});
+}
+
+TEST_F(LatcherTest, AnotherWritersErrorIsNeverShown) {
+    make(SyncMode::dqbuf);
+    latcher_->queued(0, UniqueFd());
+    add_writer(0);
+    latcher_->dequeued(0, false);
+    signal_writer(0, -EIO);
+    EXPECT_TRUE(latched_.empty());
+    EXPECT_EQ(latcher_->counters().errors, 1u);
+    EXPECT_EQ(requeued_, std::vector<unsigned>{0});
 }
 
 } // namespace

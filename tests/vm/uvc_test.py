@@ -27,9 +27,9 @@ from camera_client_test import camera_client_binary  # noqa: E402
 
 OUT_DIR = os.environ.get("FENCECAM_TEST_OUT", os.path.join(harness.build_dir(), "test-out", "vm"))
 MODE = "640x480"
-# udev's name for the gadget camera: the same after a re-plug, when the
-# /dev/videoN number may not be.
-BY_ID = "/dev/v4l/by-id/usb-fencecam_fencecam_gadget_camera_0001-video-index0"
+# udev's name for the gadget camera (tests/vm/meson.build): the same after a
+# re-plug, when the /dev/videoN number may not be.
+BY_ID = os.environ["FENCECAM_UVC_CAMERA"]
 UVC_GADGET = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "vm-guest", "uvc-gadget")
 FEEDER_PID = "/run/fencecam/uvc-feeder.pid"  # tools/vm-guest/uvc-gadget writes it
 CLIENT_SUMMARY = re.compile(r"fencecam-camera: (\d+) frames presented \((\d+) zero-copy\), "
