@@ -151,19 +151,20 @@ class ObservedLatching(unittest.TestCase):
     def tearDown(self):
         vivid_control("test_pattern", 0)
 
-    def hold_and_switch(self, name):
+    def hold_and_switch(self, name, *args, path=": direct scanout"):
         """Red frames; then the test's fence goes into every camera buffer,
         vivid switches to green, and the plane is sampled while the fence is
-        held; then the fence signals. Returns (plane samples during the hold,
-        the moment the hold began, the signal time, the stats, the log)."""
+        held; then the fence signals. `args` go to fencecam, whose output
+        takes `path`. Returns (plane samples during the hold, the moment the
+        hold began, the signal time, the stats, the log)."""
         vivid_control("test_pattern", PATTERN_RED)
         stats_path = os.path.join(OUT_DIR, name + ".jsonl")
         # A fence bound longer than the hold, so no frame is given up (and no
         # restart brings new buffers) while the test holds its fence.
         with harness.Compositor("--camera", vivid(), "--fps", "60", "--mode", MODE,
-                                "--fence-timeout", "4000", "--stats", stats_path,
+                                "--fence-timeout", "4000", "--stats", stats_path, *args,
                                 backend="drm", log_path=os.path.join(OUT_DIR, name + ".log")) as comp:
-            comp.wait_for_log(": direct scanout", timeout=90)
+            comp.wait_for_log(path, timeout=90)
             comp.wait_for_screen(os.path.join(OUT_DIR, name + "-red.ppm"),
                                  lambda image: is_red(image.pixel(320, 240)), timeout=30)
             injector = subprocess.Popen([os.environ["FENCECAM_FENCE_INJECTOR"],
@@ -200,19 +201,44 @@ class ObservedLatching(unittest.TestCase):
             self.assertTrue(is_red(rgb(sample["center"])),
                             f"a frame the test's fence held reached the plane: {sample}")
         self.assertEqual(len({sample["fb"] for sample in during}), 1, during)
-        # fencecam's records agree: nothing latched while the fence was held,
-        # and frames the hold caught were ready, by their fences' own
-        # timestamps, no earlier than the test's signal.
+        self.check_records_honour_the_hold(frames, hold_began_ns, signalled_ns, ("fence", "learnt"))
+
+    def test_observed_dqbuf_latching_waits_in_userspace_for_a_test_held_fence(self):
+        """In dqbuf mode DQBUF proves the camera done, not every writer: a
+        buffer whose dma-buf still holds the test's fence must not be latched,
+        or the renderer and KMS would get a buffer they wait on without
+        bound. With the HUD on, fencecam composites and repaints it ten
+        times a second, so the plane shows both that no held frame got
+        through and that nothing froze."""
+        during, hold_began_ns, signalled_ns, frames, log = self.hold_and_switch(
+            "observed-fence-dqbuf", "--sync", "dqbuf", "--hud", path=": composited")
+        self.assertIn("sync mode dqbuf", log)
+        for sample in during:
+            self.assertTrue(is_red(rgb(sample["center"])),
+                            f"a frame the test's fence held reached the plane: {sample}")
+        # The HUD repaints ten times a second: new framebuffers on the plane
+        # all through the hold show that no commit of fencecam's waited in
+        # the kernel for the test's fence.
+        self.assertGreaterEqual(len({sample["fb"] for sample in during}), 2,
+                                f"the screen froze during the hold: {during}")
+        self.check_records_honour_the_hold(frames, hold_began_ns, signalled_ns, ("dqbuf",))
+
+    def check_records_honour_the_hold(self, frames, hold_began_ns, signalled_ns, ready_from):
+        """fencecam's records agree with the plane: nothing latched while the
+        fence was held, and frames the hold caught were ready, by the fences'
+        own timestamps, no earlier than the test's signal. Other frames were
+        ready by `ready_from`."""
         shown = [f for f in frames if not f["error"]]
         for frame in shown:
             self.assertFalse(hold_began_ns <= frame["latched_ns"] < signalled_ns,
                              f"latched during the hold: {frame}")
-            # A buffer the camera completed before fencecam exported its
-            # fence exports a signalled stub with no time of its own
-            # ("learnt"); the kernel documents that race. Outside the hold
-            # it is allowed; a frame the hold caught always exports the
-            # test's pending fence.
-            self.assertIn(frame["ready_from"], ("fence", "learnt"), frame)
+            # Outside the hold a frame may also be ready by `ready_from`: in
+            # fence mode "learnt", a buffer the camera completed before
+            # fencecam exported its fence (a race the kernel documents)
+            # exports a signalled stub with no time of its own; in dqbuf mode,
+            # DQBUF. A frame the hold caught always waited for the test's
+            # pending fence.
+            self.assertIn(frame["ready_from"], ready_from + ("fence",), frame)
         caught = [f for f in shown if f["queued_ns"] < signalled_ns < f["latched_ns"]]
         self.assertGreater(len(caught), 0, "no frame waited for the test's fence")
         for frame in caught:
