@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 
+#include "command_line.hpp"
 #include "positive_number.hpp"
 
 namespace fencecam::client {
@@ -75,34 +76,12 @@ std::optional<SyncMode> parse_sync(std::string_view text) {
     return std::nullopt;
 }
 
-// The option getopt stopped at, as one line (see fencecam's options.cpp).
-std::string getopt_error(int result, const std::vector<char *> &argv) {
-    std::string typed = optind > 0 && size_t(optind) < argv.size() ? argv[optind - 1] : "";
-    typed = typed.substr(0, typed.find('='));
-    if (result == ':') {
-        return "option " + typed + " needs a value (try --help)";
-    }
-    if (optopt != 0 && typed.starts_with("--")) {
-        return "option " + typed + " takes no value (try --help)";
-    }
-    if (optopt != 0) {
-        return "unknown option '-" + std::string(1, char(optopt)) + "' (try --help)";
-    }
-    return "unknown option '" + typed + "' (try --help)";
-}
-
 } // namespace
 
 ParseResult parse_options(std::span<const char *const> args) {
     ParseResult result;
     Options &options = result.options;
-    std::vector<char *> argv;
-    for (const char *arg : args) {
-        argv.push_back(const_cast<char *>(arg));
-    }
-    argv.push_back(nullptr);
-    opterr = 0;
-    optind = 0; // glibc: forget any earlier parse
+    std::vector<char *> argv = getopt_argv(args);
 
     auto number = [&](const char *name, int &out) {
         if (auto value = parse_positive(optarg)) {

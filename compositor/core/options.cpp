@@ -7,6 +7,7 @@
 
 #include <getopt.h>
 
+#include "command_line.hpp"
 #include "positive_number.hpp"
 
 namespace fencecam {
@@ -145,22 +146,6 @@ constexpr option long_options[] = {
     {nullptr, 0, nullptr, 0},
 };
 
-std::string getopt_error(int result, std::span<char *const> argv) {
-    // What the user typed, without any "=value": the option getopt stopped at.
-    std::string typed = optind > 0 && size_t(optind) < argv.size() ? argv[optind - 1] : "";
-    typed = typed.substr(0, typed.find('='));
-    if (result == ':') {
-        return "option " + typed + " needs a value (try --help)";
-    }
-    if (optopt != 0 && typed.starts_with("--")) {
-        return "option " + typed + " takes no value (try --help)";
-    }
-    if (optopt != 0) {
-        return "unknown option '-" + std::string(1, char(optopt)) + "' (try --help)";
-    }
-    return "unknown option '" + typed + "' (try --help)";
-}
-
 std::string option_name(int value) {
     for (const option &entry : long_options) {
         if (entry.val == value) {
@@ -175,19 +160,8 @@ std::string option_name(int value) {
 ParseResult parse_options(std::span<const char *const> args) {
     ParseResult result;
     Options &options = result.options;
-    // getopt_long wants writable pointers; it never writes through them, and
-    // "+" (stop at the first non-option: the start of COMMAND) keeps it from
-    // reordering them.
-    std::vector<char *> argv;
-    for (const char *arg : args) {
-        argv.push_back(const_cast<char *>(arg));
-    }
-    argv.push_back(nullptr);
+    std::vector<char *> argv = getopt_argv(args);
     const int argc = static_cast<int>(args.size());
-    // The messages are ours: one line that names the option.
-    opterr = 0;
-    // 0, not 1: glibc then forgets any state of an earlier parse.
-    optind = 0;
 
     auto number = [&](int id, int &out) {
         if (auto value = parse_positive(optarg)) {
@@ -200,6 +174,7 @@ ParseResult parse_options(std::span<const char *const> args) {
     };
 
     int c;
+    // "+": stop at the first non-option, the start of COMMAND.
     while ((c = getopt_long(argc, argv.data(), "+:hvVd", long_options, nullptr)) != -1) {
         switch (c) {
         case 'h':
