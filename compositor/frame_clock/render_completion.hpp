@@ -9,9 +9,10 @@
 // for it stalled the event loop, signals and all, for that minute.
 //
 // So an output renders again only once the renderer has drawn what it was
-// given: after each commit an EGL fence goes into the renderer's context,
-// and the next commit waits for it (Output polls; the fence has no fd). At
-// most one frame is ever queued.
+// given: after each commit that rendered (not one that scanned a buffer out
+// as it is) an EGL fence goes into the renderer's context, and the next
+// commit waits for it (Output polls; the fence has no fd). At most one frame
+// is ever queued.
 #pragma once
 
 #include <memory>
@@ -30,7 +31,8 @@ class RenderCompletion {
     RenderCompletion(const RenderCompletion &) = delete;
     RenderCompletion &operator=(const RenderCompletion &) = delete;
 
-    // After a commit: what has been submitted so far is to be waited for.
+    // After a commit that rendered: what has been submitted so far is to be
+    // waited for.
     void submitted();
     // Whether it has been drawn (or no fence could be made).
     bool drawn();
