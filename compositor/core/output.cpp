@@ -181,9 +181,6 @@ void Output::commit() {
     if (output_->commit_seq == seq_before) {
         return; // nothing new to show, or the commit failed
     }
-    if (server_.render_completion && rendered_) {
-        server_.render_completion->submitted();
-    }
     clock_.commit_took(monotonic_ns() - started);
     flip_since_frame_ = true;
     std::optional<int64_t> target = clock_.vblank_after(started);
@@ -202,10 +199,13 @@ void Output::handle_present(wlr_output_event_present *event) {
 }
 
 void Output::handle_commit(wlr_output_event_commit *event) {
-    // A buffer from the output's swapchain was rendered; any other (a camera
-    // or client buffer scanned out directly) drew nothing to wait for.
-    rendered_ = (event->state->committed & WLR_OUTPUT_STATE_BUFFER) && output_->swapchain &&
-                wlr_swapchain_has_buffer(output_->swapchain, event->state->buffer);
+    // A buffer from the output's swapchain was rendered: the next commit
+    // waits until it is drawn. Any other (a camera or client buffer scanned
+    // out as it is) drew nothing to wait for.
+    if (server_.render_completion && (event->state->committed & WLR_OUTPUT_STATE_BUFFER) &&
+        output_->swapchain && wlr_swapchain_has_buffer(output_->swapchain, event->state->buffer)) {
+        server_.render_completion->submitted();
+    }
     if (!(event->state->committed & WLR_OUTPUT_STATE_MODE)) {
         return;
     }

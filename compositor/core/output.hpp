@@ -57,8 +57,6 @@ class Output {
     // A commit waiting for a software renderer to finish the last frame.
     EventSource render_wait_;
     bool waiting_for_render_ = false;
-    // The last commit's buffer was rendered (handle_commit).
-    bool rendered_ = false;
     // The deadline passed while a flip was still pending: commit as soon as
     // it completes.
     bool commit_at_frame_ = false;
